@@ -1,0 +1,635 @@
+// Package telnyxapi is a small client for the Telnyx OAuth API: OAuth
+// clients, grants, the protocol endpoints and discovery. It is written for a
+// server that acts on a model's behalf, so it is strict where the official
+// SDKs are lenient: ids are validated before a URL is built, redirects are
+// never followed, only idempotent calls are retried, every body is read
+// through a size cap, and no credential ever appears in an error.
+//
+// API reference: https://developers.telnyx.com/api-reference/oauth-clients
+package telnyxapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is the production API base. The /.well-known/ documents
+// live at the host root, without /v2.
+const DefaultBaseURL = "https://api.telnyx.com/v2"
+
+// Defaults for Config fields left zero.
+const (
+	DefaultAttemptTimeout = 30 * time.Second
+	DefaultCallTimeout    = 60 * time.Second
+	DefaultMaxRetries     = 2
+	DefaultBackoff        = 500 * time.Millisecond
+	DefaultMaxRetryWait   = 30 * time.Second
+	DefaultMaxBodyBytes   = 10 << 20
+)
+
+// Config configures a Client. Only BaseURL is checked for shape; which
+// credential an operation needs is checked when it runs.
+type Config struct {
+	// BaseURL is the API base, DefaultBaseURL when empty. It must be https,
+	// or plain http on a loopback host (a local mock or the sandbox).
+	BaseURL string
+
+	// APIKey is the Telnyx API v2 key sent as the bearer on account calls.
+	APIKey string
+
+	// ClientID and ClientSecret are an OAuth client's credentials: client
+	// authentication for the token and introspection endpoints and, when no
+	// APIKey is set, the source of a client-credentials bearer token.
+	ClientID     string
+	ClientSecret string
+
+	// UserAgent names the software, e.g. "telnyx-oauth-mcp/1.2.3".
+	UserAgent string
+
+	// AttemptTimeout bounds one HTTP attempt, CallTimeout a whole call with
+	// its retries. The caller's context deadline applies as well.
+	AttemptTimeout time.Duration
+	CallTimeout    time.Duration
+
+	// MaxRetries is the number of retries of an idempotent call; negative
+	// means none, zero means DefaultMaxRetries.
+	MaxRetries int
+
+	// Backoff is the first retry delay, doubled for each retry (capped at
+	// 8 s) less up to 25 % jitter.
+	Backoff time.Duration
+
+	// MaxRetryWait caps how long a Retry-After may make a call wait. When
+	// the API asks for longer, the call fails at once and says when to
+	// retry.
+	MaxRetryWait time.Duration
+
+	// MaxBodyBytes caps every response body, error or not.
+	MaxBodyBytes int64
+
+	// Transport carries the requests; http.DefaultTransport's settings when
+	// nil. Redirects are never followed whatever the transport.
+	Transport http.RoundTripper
+}
+
+// Client calls the Telnyx OAuth API. It is safe for concurrent use.
+type Client struct {
+	cfg    Config
+	base   *url.URL // API base, e.g. https://api.telnyx.com/v2
+	root   *url.URL // host root for /.well-known/
+	http   *http.Client
+	tokens *tokenSource // client-credentials bearer when no API key is set
+}
+
+// New checks cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	base, err := ParseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "telnyx-oauth-mcp"
+	}
+	if cfg.AttemptTimeout <= 0 {
+		cfg.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = DefaultCallTimeout
+	}
+	switch {
+	case cfg.MaxRetries == 0:
+		cfg.MaxRetries = DefaultMaxRetries
+	case cfg.MaxRetries < 0:
+		cfg.MaxRetries = 0
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = DefaultBackoff
+	}
+	if cfg.MaxRetryWait <= 0 {
+		cfg.MaxRetryWait = DefaultMaxRetryWait
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	transport := cfg.Transport
+	if transport == nil {
+		transport = defaultTransport()
+	}
+	root := *base
+	root.Path = strings.TrimSuffix(base.Path, "/v2")
+	root.RawPath = ""
+	c := &Client{
+		cfg:  cfg,
+		base: base,
+		root: &root,
+		http: &http.Client{
+			Transport: transport,
+			// A 3xx is data: following it could carry the credential to
+			// another host (Go keeps Authorization when only the port
+			// differs) or turn the authorize redirect into an HTML page.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	if cfg.APIKey == "" && cfg.ClientID != "" && cfg.ClientSecret != "" {
+		c.tokens = &tokenSource{sem: make(chan struct{}, 1), fetch: c.clientCredentialsToken}
+	}
+	return c, nil
+}
+
+// WithAPIKey returns a Client that shares c's connections and settings but
+// authenticates account calls with key. A shared HTTP server uses it to call
+// Telnyx with each caller's own key.
+func (c *Client) WithAPIKey(key string) *Client {
+	clone := *c
+	clone.cfg.APIKey = key
+	clone.tokens = nil
+	return &clone
+}
+
+// BaseURL is the API base the client calls.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// HasClientCredentials reports whether an OAuth client id and secret were
+// configured for client authentication.
+func (c *Client) HasClientCredentials() bool {
+	return c.cfg.ClientID != "" && c.cfg.ClientSecret != ""
+}
+
+// ParseBaseURL checks an API base URL: https, or http on a loopback host; no
+// credentials, query or fragment. A trailing slash is dropped.
+func ParseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("base URL %q: %w", raw, err)
+	}
+	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("base URL %q: must be an absolute https URL", raw)
+	}
+	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("base URL %q: plain http is only allowed for loopback hosts (127.0.0.1, ::1, localhost)", raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return nil, fmt.Errorf("base URL %q: must not carry credentials, a query or a fragment", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// IsLoopbackHost reports whether host names this machine only.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func defaultTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.ResponseHeaderTimeout = 30 * time.Second
+	t.MaxIdleConnsPerHost = 16
+	t.Proxy = http.ProxyFromEnvironment
+	return t
+}
+
+// authKind says how an operation authenticates.
+type authKind int
+
+const (
+	authNone   authKind = iota
+	authBearer          // the API key, or a client-credentials access token
+	authClient          // OAuth client authentication (token endpoint)
+	// authClientOrBearer is client authentication when client credentials
+	// are at hand, else the bearer (the introspection endpoint).
+	authClientOrBearer
+)
+
+// call describes one API operation.
+type call struct {
+	op         string // operationId from the API spec, used in errors
+	method     string
+	atRoot     bool     // the path hangs off the host root, not the API base
+	path       []string // literal segments; values are validated by the caller
+	query      url.Values
+	jsonBody   any
+	formBody   url.Values
+	auth       authKind
+	clientAuth ClientAuth
+	idempotent bool
+	envelope   bool   // the answer is {"data": ...}
+	accept     string // Accept header; application/json when empty
+	noContent  bool   // success is 204 with no body
+	redirectOK bool   // a 3xx is the result (authorize)
+	secrets    []string
+}
+
+// retryable statuses for idempotent calls.
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// do runs c and decodes a successful answer into out (which may be nil). It
+// returns the final response status and headers for callers that need them.
+func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.CallTimeout)
+	defer cancel()
+	scrub := c.scrubber(cl)
+	refreshed := false
+	for attempt := 0; ; attempt++ {
+		status, header, body, err := c.attempt(ctx, cl)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				if !cl.idempotent {
+					return 0, nil, &OutcomeUnknownError{Operation: cl.op, Err: ctxErr}
+				}
+				return 0, nil, &TransportError{Operation: cl.op, Attempts: attempt + 1, Err: ctxErr}
+			}
+			var ce *credentialError
+			if errors.As(err, &ce) {
+				return 0, nil, err
+			}
+			var tooLarge *bodyTooLargeError
+			if errors.As(err, &tooLarge) {
+				return tooLarge.status, nil, &ResponseError{Operation: cl.op, Status: tooLarge.status, Reason: tooLarge.Error()}
+			}
+			sent := !neverSent(err)
+			if sent && !cl.idempotent {
+				return 0, nil, &OutcomeUnknownError{Operation: cl.op, Err: errors.New(scrub(err.Error()))}
+			}
+			if attempt >= c.cfg.MaxRetries {
+				return 0, nil, &TransportError{Operation: cl.op, Attempts: attempt + 1, Err: errors.New(scrub(err.Error()))}
+			}
+			if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
+				return 0, nil, &TransportError{Operation: cl.op, Attempts: attempt + 1, Err: err}
+			}
+			continue
+		}
+
+		switch {
+		case status >= 200 && status < 300:
+			return status, header, c.decode(cl, status, header, body, out, scrub)
+		case status >= 300 && status < 400:
+			if cl.redirectOK {
+				return status, header, nil
+			}
+			return status, header, &RedirectError{Operation: cl.op, Status: status, Location: clip(sanitizeText(header.Get("Location")), 300)}
+		}
+
+		apiErr := parseAPIError(cl.op, status, header, body, scrub)
+		wait, asked := retryAfter(header, time.Now())
+		if asked {
+			apiErr.RetryAfter = wait
+		}
+		if status == http.StatusUnauthorized && c.tokens != nil && c.usesBearer(cl) && !refreshed && cl.idempotent {
+			// The cached client-credentials token may have been revoked or
+			// expired early: fetch a new one once and replay.
+			c.tokens.invalidate()
+			refreshed = true
+			continue
+		}
+		if !cl.idempotent || !retryableStatus(status) {
+			if !cl.idempotent && status >= 500 || status == http.StatusRequestTimeout {
+				return status, header, &OutcomeUnknownError{Operation: cl.op, Err: apiErr}
+			}
+			return status, header, apiErr
+		}
+		if attempt >= c.cfg.MaxRetries {
+			return status, header, apiErr
+		}
+		if !asked {
+			wait = c.backoff(attempt)
+		}
+		if wait > c.cfg.MaxRetryWait || !fitsDeadline(ctx, wait) {
+			// Waiting that long would outlive the call: fail now and say when.
+			return status, header, apiErr
+		}
+		apiErr.RetryAfter = 0
+		if err := c.sleep(ctx, wait); err != nil {
+			return status, header, apiErr
+		}
+	}
+}
+
+// attempt sends one HTTP request and reads the whole body through the cap.
+func (c *Client) attempt(ctx context.Context, cl *call) (int, http.Header, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+	defer cancel()
+	req, err := c.newRequest(ctx, cl)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("reading the %d response: %w", resp.StatusCode, err)
+	}
+	if int64(len(body)) > c.cfg.MaxBodyBytes {
+		return 0, nil, nil, &bodyTooLargeError{limit: c.cfg.MaxBodyBytes, status: resp.StatusCode}
+	}
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+type bodyTooLargeError struct {
+	limit  int64
+	status int
+}
+
+func (e *bodyTooLargeError) Error() string {
+	return fmt.Sprintf("the %d response body is larger than the %d byte limit", e.status, e.limit)
+}
+
+// credentialError is a missing or unobtainable credential: no request of
+// the operation itself was sent.
+type credentialError struct{ msg string }
+
+func (e *credentialError) Error() string { return e.msg }
+
+// IsCredentialError reports whether err says a credential is missing or
+// could not be obtained.
+func IsCredentialError(err error) bool {
+	var ce *credentialError
+	return errors.As(err, &ce)
+}
+
+func (c *Client) newRequest(ctx context.Context, cl *call) (*http.Request, error) {
+	u := c.endpoint(cl.atRoot, cl.path...)
+	if len(cl.query) > 0 {
+		u.RawQuery = cl.query.Encode()
+	}
+	var body io.Reader
+	contentType := ""
+	switch {
+	case cl.formBody != nil:
+		body = strings.NewReader(cl.formBody.Encode())
+		contentType = "application/x-www-form-urlencoded"
+	case cl.jsonBody != nil:
+		b, err := json.Marshal(cl.jsonBody)
+		if err != nil {
+			return nil, fmt.Errorf("%s: encoding the request: %w", cl.op, err)
+		}
+		body = bytes.NewReader(b)
+		contentType = "application/json"
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: building the request: %w", cl.op, err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	accept := cl.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	req.Header.Set("Accept", accept)
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if err := c.authorize(ctx, req, cl); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// endpoint builds the URL of a path under the API base or the host root.
+// Every segment is escaped; callers validate ids before they get here.
+func (c *Client) endpoint(atRoot bool, segments ...string) *url.URL {
+	base := c.base
+	if atRoot {
+		base = c.root
+	}
+	u := *base
+	var raw, plain strings.Builder
+	raw.WriteString(base.EscapedPath())
+	plain.WriteString(base.Path)
+	for _, s := range segments {
+		raw.WriteByte('/')
+		raw.WriteString(url.PathEscape(s))
+		plain.WriteByte('/')
+		plain.WriteString(s)
+	}
+	u.Path = plain.String()
+	u.RawPath = raw.String()
+	return &u
+}
+
+func (c *Client) usesBearer(cl *call) bool {
+	return cl.auth == authBearer || (cl.auth == authClientOrBearer && !c.hasClientAuth(cl.clientAuth))
+}
+
+func (c *Client) hasClientAuth(a ClientAuth) bool {
+	return a.ClientID != "" || c.HasClientCredentials()
+}
+
+func (c *Client) authorize(ctx context.Context, req *http.Request, cl *call) error {
+	switch cl.auth {
+	case authNone:
+		return nil
+	case authClient, authClientOrBearer:
+		a := cl.clientAuth
+		if a.ClientID == "" && c.HasClientCredentials() {
+			a = ClientAuth{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret}
+		}
+		switch {
+		case a.ClientID != "" && a.ClientSecret != "":
+			req.SetBasicAuth(a.ClientID, a.ClientSecret)
+			return nil
+		case a.ClientID != "":
+			// A public client names itself in the form body (set by the
+			// operation); there is no secret to send.
+			return nil
+		case cl.auth == authClient:
+			return &credentialError{msg: cl.op + ": no OAuth client authentication: pass client_id (and client_secret for a confidential client), or configure TELNYX_CLIENT_ID and TELNYX_CLIENT_SECRET"}
+		}
+	}
+	token, err := c.bearer(ctx)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return nil
+}
+
+// bearer returns the API key, or a client-credentials access token.
+func (c *Client) bearer(ctx context.Context) (string, error) {
+	if c.cfg.APIKey != "" {
+		return c.cfg.APIKey, nil
+	}
+	if c.tokens != nil {
+		return c.tokens.token(ctx)
+	}
+	return "", &credentialError{msg: "no Telnyx credential: set TELNYX_API_KEY, or TELNYX_CLIENT_ID and TELNYX_CLIENT_SECRET"}
+}
+
+// decode reads a 2xx answer into out.
+func (c *Client) decode(cl *call, status int, header http.Header, body []byte, out any, scrub func(string) string) error {
+	respErr := func(reason string) error {
+		return &ResponseError{
+			Operation:   cl.op,
+			Status:      status,
+			RequestID:   cleanHeader(header.Get("X-Request-Id")),
+			ContentType: clip(sanitizeText(header.Get("Content-Type")), 100),
+			Excerpt:     scrub(excerpt(header.Get("Content-Type"), body)),
+			Reason:      reason,
+		}
+	}
+	if cl.noContent {
+		return nil
+	}
+	if out == nil {
+		return nil
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return respErr("empty body where a JSON object was expected")
+	}
+	mediaType, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
+	if mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json") {
+		return respErr("not JSON")
+	}
+	var err error
+	if cl.envelope {
+		var env struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if err = json.Unmarshal(body, &env); err == nil {
+			if len(env.Data) == 0 || string(env.Data) == "null" {
+				return respErr(`no "data" member`)
+			}
+			err = json.Unmarshal(env.Data, out)
+		}
+	} else {
+		err = json.Unmarshal(body, out)
+	}
+	if err != nil {
+		var syntaxErr *json.SyntaxError
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr):
+			return respErr(fmt.Sprintf("field %q has the wrong type", typeErr.Field))
+		case errors.As(err, &syntaxErr) || errors.Is(err, io.ErrUnexpectedEOF):
+			return respErr("malformed or truncated JSON")
+		default:
+			return respErr("malformed JSON")
+		}
+	}
+	return nil
+}
+
+// scrubber removes every credential the call could carry from a text.
+// Upstream error bodies sometimes echo request headers back.
+func (c *Client) scrubber(cl *call) func(string) string {
+	secrets := make([]string, 0, 4+len(cl.secrets))
+	for _, s := range []string{c.cfg.APIKey, c.cfg.ClientSecret, cl.clientAuth.ClientSecret} {
+		if len(s) >= 4 {
+			secrets = append(secrets, s)
+		}
+	}
+	if c.tokens != nil {
+		if t := c.tokens.current(); len(t) >= 4 {
+			secrets = append(secrets, t)
+		}
+	}
+	for _, s := range cl.secrets {
+		if len(s) >= 4 {
+			secrets = append(secrets, s)
+		}
+	}
+	return func(s string) string {
+		for _, secret := range secrets {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+		return s
+	}
+}
+
+// neverSent reports whether err proves the request did not reach the
+// server, so that even a non-idempotent call may be tried again.
+func neverSent(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}
+
+func (c *Client) backoff(retry int) time.Duration {
+	d := c.cfg.Backoff << retry
+	if d > 8*time.Second || d <= 0 {
+		d = 8 * time.Second
+	}
+	jitter := time.Duration(rand.Int64N(int64(d)/4 + 1))
+	return d - jitter
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func fitsDeadline(ctx context.Context, wait time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > wait
+}
+
+// retryAfter reads Retry-After-Ms, then Retry-After (seconds or an HTTP
+// date). Garbage and negative values count as absent; a date in the past is
+// a zero wait.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && ms < 1e12 {
+			return time.Duration(ms * float64(time.Millisecond)), true
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs < 0 || secs > 1e9 {
+			return 0, false
+		}
+		return time.Duration(secs * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
