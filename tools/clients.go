@@ -1,0 +1,243 @@
+package tools
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
+)
+
+// Client is an OAuth client as the tools return it.
+type Client = telnyxapi.OAuthClient
+
+// Page holds the pagination arguments every list tool takes.
+type Page struct {
+	PageNumber int `json:"page_number,omitempty" jsonschema:"minimum=1" jsonschema_description:"Page to return, from 1 (default 1)."`
+	PageSize   int `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Results per page, 1 to 100 (default 20)."`
+}
+
+func (p Page) params() telnyxapi.PageParams {
+	return telnyxapi.PageParams{Number: p.PageNumber, Size: p.PageSize}
+}
+
+// ListClientsInput filters the account's OAuth clients.
+type ListClientsInput struct {
+	Page
+	ClientType       string `json:"client_type,omitempty" jsonschema:"enum=confidential,enum=public" jsonschema_description:"Only clients of this type."`
+	Verified         *bool  `json:"verified,omitempty" jsonschema_description:"Only verified (true) or unverified (false) clients."`
+	AllowedGrantType string `json:"allowed_grant_type,omitempty" jsonschema:"enum=client_credentials,enum=authorization_code,enum=refresh_token" jsonschema_description:"Only clients allowed this grant type."`
+	Name             string `json:"name,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only clients with exactly this name."`
+	NameContains     string `json:"name_contains,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only clients whose name contains this text."`
+	ClientID         string `json:"client_id,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only the client with this client_id."`
+}
+
+// ListClientsOutput is one page of clients.
+type ListClientsOutput struct {
+	Clients []Client                 `json:"clients"`
+	Meta    telnyxapi.PaginationMeta `json:"meta"`
+	HasMore bool                     `json:"has_more" jsonschema_description:"True when later pages exist: call again with page_number+1."`
+}
+
+// ListOAuthClients lists the account's OAuth clients.
+func ListOAuthClients(d Deps) Tool {
+	return define(d, spec{
+		name: "list_oauth_clients", title: "List OAuth clients", toolset: ToolsetClients, hints: readHints,
+		description: "List the account's OAuth clients, a page at a time, optionally filtered. Use it to find a client_id.",
+	}, func(ctx context.Context, c *call, in *ListClientsInput) (*ListClientsOutput, error) {
+		var verified *bool
+		if in.Verified != nil {
+			verified = in.Verified
+		}
+		list, err := c.client.ListClients(ctx, telnyxapi.ListClientsParams{
+			Page: in.params(), ClientType: in.ClientType, Verified: verified,
+			AllowedGrantTypesContains: in.AllowedGrantType, Name: in.Name, NameContains: in.NameContains, ClientID: in.ClientID,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &ListClientsOutput{Clients: nonNil(list.Data), Meta: list.Meta, HasMore: list.Meta.HasMore()}, nil
+	})
+}
+
+// clientFields are the settable fields of a client, shared by create and
+// update.
+type clientFields struct {
+	AllowedScopes     []string `json:"allowed_scopes,omitempty" jsonschema:"minItems=1,maxItems=50,uniqueItems=true" jsonschema_description:"Scopes the client may request; see scopes_supported in get_oauth_server_metadata."`
+	AllowedGrantTypes []string `json:"allowed_grant_types,omitempty" jsonschema:"minItems=1,maxItems=3,uniqueItems=true,enum=client_credentials,enum=authorization_code,enum=refresh_token"`
+	RedirectURIs      []string `json:"redirect_uris,omitempty" jsonschema:"maxItems=20,uniqueItems=true" jsonschema_description:"Where authorization codes are sent: https, or http on loopback only. Needed for authorization_code."`
+	RequirePKCE       *bool    `json:"require_pkce,omitempty" jsonschema_description:"Require PKCE on authorization (recommended; default false)."`
+	LogoURI           string   `json:"logo_uri,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"https URL of a logo shown on consent."`
+	PolicyURI         string   `json:"policy_uri,omitempty" jsonschema:"maxLength=2048"`
+	TOSURI            string   `json:"tos_uri,omitempty" jsonschema:"maxLength=2048"`
+}
+
+func (f clientFields) validate() error {
+	return firstErr(
+		checkRedirectURIs("redirect_uris", f.RedirectURIs),
+		checkWebURL("logo_uri", f.LogoURI),
+		checkWebURL("policy_uri", f.PolicyURI),
+		checkWebURL("tos_uri", f.TOSURI),
+	)
+}
+
+// CreateClientInput is a new OAuth client.
+type CreateClientInput struct {
+	Name       string `json:"name" jsonschema:"minLength=1,maxLength=256" jsonschema_description:"Display name, shown to users on consent."`
+	ClientType string `json:"client_type" jsonschema:"enum=confidential,enum=public" jsonschema_description:"confidential for servers that keep a secret; public for apps that cannot (use PKCE)."`
+	clientFields
+}
+
+func (in *CreateClientInput) validate() error {
+	switch {
+	case len(in.AllowedScopes) == 0:
+		return errorf("allowed_scopes: at least one scope is required")
+	case len(in.AllowedGrantTypes) == 0:
+		return errorf("allowed_grant_types: at least one grant type is required")
+	case slices.Contains(in.AllowedGrantTypes, "authorization_code") && len(in.RedirectURIs) == 0:
+		return errorf("redirect_uris: required when allowed_grant_types has authorization_code")
+	case in.ClientType == "public" && slices.Contains(in.AllowedGrantTypes, "client_credentials"):
+		return errorf("allowed_grant_types: a public client cannot use client_credentials (it has no secret)")
+	}
+	return in.clientFields.validate()
+}
+
+// CreateClientOutput is the new client, with its secret when confidential.
+type CreateClientOutput struct {
+	Client       Client   `json:"client"`
+	ClientSecret string   `json:"client_secret,omitempty" secret:"true" jsonschema_description:"Shown only now: store it safely."`
+	Warnings     []string `json:"warnings,omitempty"`
+}
+
+// CreateOAuthClient creates an OAuth client.
+func CreateOAuthClient(d Deps) Tool {
+	return define(d, spec{
+		name: "create_oauth_client", title: "Create OAuth client", toolset: ToolsetClients, hints: additiveHints,
+		verify:      "list_oauth_clients (filter by name)",
+		description: "Create an OAuth client. A confidential client's client_secret is returned only this once. Use get_oauth_server_metadata for valid scopes.",
+	}, func(ctx context.Context, c *call, in *CreateClientInput) (*CreateClientOutput, error) {
+		created, err := c.client.CreateClient(ctx, telnyxapi.CreateClientRequest{
+			Name: in.Name, ClientType: in.ClientType, AllowedScopes: in.AllowedScopes, AllowedGrantTypes: in.AllowedGrantTypes,
+			RedirectURIs: in.RedirectURIs, RequirePKCE: in.RequirePKCE, LogoURI: in.LogoURI, PolicyURI: in.PolicyURI, TOSURI: in.TOSURI,
+		})
+		if err != nil {
+			return nil, err
+		}
+		out := &CreateClientOutput{Client: *created}
+		if created.ClientSecret != nil {
+			out.ClientSecret = *created.ClientSecret
+			out.Client.ClientSecret = nil
+		}
+		if in.ClientType == "public" && !created.RequirePKCE {
+			out.Warnings = append(out.Warnings, "this public client does not require PKCE; set require_pkce with update_oauth_client unless it has a reason not to")
+		}
+		return out, nil
+	})
+}
+
+// ClientIDInput names one client.
+type ClientIDInput struct {
+	ClientID string `json:"client_id" jsonschema:"minLength=1,maxLength=256,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"The client's client_id (list_oauth_clients finds it)."`
+}
+
+// GetOAuthClient fetches one client.
+func GetOAuthClient(d Deps) Tool {
+	return define(d, spec{
+		name: "get_oauth_client", title: "Get OAuth client", toolset: ToolsetClients, hints: readHints,
+		notFound:    "use list_oauth_clients to find the client_id",
+		description: "Get one OAuth client by client_id: type, grant types, scopes, redirect URIs. The secret is never shown again.",
+	}, func(ctx context.Context, c *call, in *ClientIDInput) (*Client, error) {
+		return c.client.GetClient(ctx, in.ClientID)
+	})
+}
+
+// UpdateClientInput changes some fields of a client.
+type UpdateClientInput struct {
+	ClientIDInput
+	Name *string `json:"name,omitempty" jsonschema:"minLength=1,maxLength=256"`
+	clientFields
+}
+
+func (in *UpdateClientInput) validate() error {
+	f := in.clientFields
+	if in.Name == nil && f.AllowedScopes == nil && f.AllowedGrantTypes == nil && f.RedirectURIs == nil &&
+		f.RequirePKCE == nil && f.LogoURI == "" && f.PolicyURI == "" && f.TOSURI == "" {
+		return errorf("nothing to change: give at least one field besides client_id")
+	}
+	return in.clientFields.validate()
+}
+
+// UpdateOAuthClient changes a client's settings.
+func UpdateOAuthClient(d Deps) Tool {
+	return define(d, spec{
+		name: "update_oauth_client", title: "Update OAuth client", toolset: ToolsetClients, hints: destructiveHints,
+		notFound:    "use list_oauth_clients to find the client_id",
+		description: "Change an OAuth client's name, scopes, grant types, redirect URIs or PKCE setting. Given fields replace the current values; others are kept. The type cannot change.",
+	}, func(ctx context.Context, c *call, in *UpdateClientInput) (*Client, error) {
+		return c.client.UpdateClient(ctx, in.ClientID, telnyxapi.UpdateClientRequest{
+			Name: in.Name, AllowedScopes: in.AllowedScopes, AllowedGrantTypes: in.AllowedGrantTypes, RedirectURIs: in.RedirectURIs,
+			RequirePKCE: in.RequirePKCE, LogoURI: optional(in.LogoURI), PolicyURI: optional(in.PolicyURI), TOSURI: optional(in.TOSURI),
+		})
+	})
+}
+
+// DeleteClientInput names the client to delete.
+type DeleteClientInput struct {
+	ClientIDInput
+	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only for clients that cannot ask the user: the client_id again, set after the user approved."`
+}
+
+// DeleteClientOutput says whether the client was deleted.
+type DeleteClientOutput struct {
+	ClientID string `json:"client_id"`
+	Deleted  bool   `json:"deleted"`
+	Message  string `json:"message"`
+}
+
+// DeleteOAuthClient deletes a client after confirmation.
+func DeleteOAuthClient(d Deps) Tool {
+	return define(d, spec{
+		name: "delete_oauth_client", title: "Delete OAuth client", toolset: ToolsetClients, hints: destructiveHints,
+		notFound: "use list_oauth_clients to find the client_id", verify: "get_oauth_client", confirms: true,
+		description: "Permanently delete an OAuth client; its tokens stop working. Cannot be undone. The user must confirm.",
+	}, func(ctx context.Context, c *call, in *DeleteClientInput) (*DeleteClientOutput, error) {
+		dec, why, err := c.confirm(ctx, in.Confirm, in.ClientID, func() (*target, error) {
+			cl, err := c.client.GetClient(ctx, in.ClientID)
+			if err != nil {
+				return nil, err
+			}
+			return &target{
+				id: cl.ClientID, action: "Delete OAuth client",
+				details: []string{
+					"name: " + quote(cl.Name), "client_id: " + cl.ClientID, "type: " + cl.ClientType,
+					"scopes: " + strings.Join(cl.AllowedScopes, " "),
+				},
+				effect: "This cannot be undone: every token issued to this client stops working.",
+			}, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if dec == declined {
+			return &DeleteClientOutput{ClientID: in.ClientID, Message: why}, nil
+		}
+		if err := c.client.DeleteClient(ctx, in.ClientID); err != nil {
+			return nil, err
+		}
+		return &DeleteClientOutput{ClientID: in.ClientID, Deleted: true, Message: "the client was deleted"}, nil
+	})
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

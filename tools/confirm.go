@@ -1,0 +1,224 @@
+package tools
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Confirmer enforces human confirmation of destructive calls on the server
+// side, since annotations are only hints a client may ignore.
+//
+// Where the client can elicit, the user is asked through it: the handler
+// returns an input request naming the exact target (mcp-go sends it as an
+// input_required result to 2026-07-28 clients and as elicitation/create to
+// 2025-11-25 sessions). The request carries a signed requestState bound to
+// the tool, the target, the caller and an expiry, so an answer cannot be
+// replayed for another call. Where the client cannot elicit, the call must
+// carry `confirm` equal to the target's id.
+type Confirmer struct {
+	enabled bool
+	key     []byte
+	ttl     time.Duration
+	now     func() time.Time
+}
+
+// NewConfirmer returns a Confirmer. With enabled false every destructive
+// call goes ahead (unattended automation); the annotations stay. A nil key
+// is replaced by a random one: enough for one process, while replicas that
+// share confirmations need a shared key.
+func NewConfirmer(enabled bool, key []byte) *Confirmer {
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	return &Confirmer{enabled: enabled, key: key, ttl: 10 * time.Minute, now: time.Now}
+}
+
+type principalKey struct{}
+
+// WithPrincipal records who is calling (a fingerprint of the caller's
+// credential), so that a confirmation minted for one caller is refused for
+// another.
+func WithPrincipal(ctx context.Context, principal string) context.Context {
+	return context.WithValue(ctx, principalKey{}, principal)
+}
+
+func principalFrom(ctx context.Context) string {
+	p, _ := ctx.Value(principalKey{}).(string)
+	return p
+}
+
+// target is what a destructive call acts on, as the user should see it.
+type target struct {
+	id      string   // what `confirm` must equal
+	subject string   // binds the confirmation to the exact call
+	action  string   // "Delete OAuth client", for the question
+	details []string // "name: Billing dashboard", …
+	effect  string   // what cannot be undone
+}
+
+// confirmInput is the one-field form the user answers.
+const confirmInput = "confirm"
+
+var confirmSchema = map[string]any{
+	"type": "object",
+	"properties": map[string]any{
+		confirmInput: map[string]any{"type": "boolean", "title": "Confirm", "description": "Check to go ahead.", "default": false},
+	},
+	"required": []string{confirmInput},
+}
+
+// decision is the outcome of a confirmation check.
+type decision int
+
+const (
+	proceed  decision = iota
+	declined          // the user said no: report that nothing changed
+)
+
+// confirm decides whether a destructive call may go ahead. fetch loads the
+// target (by a read) only when the user has to be shown it. A non-nil error
+// is either an upstream failure or a finished result (stopWith) to return
+// as it is: an input request or a preview asking for `confirm`.
+func (c *call) confirm(ctx context.Context, confirmArg string, subject string, fetch func() (*target, error)) (decision, string, error) {
+	cf := c.deps.Confirm
+	if cf == nil || !cf.enabled {
+		return proceed, "", nil
+	}
+	if _, answered := server.InputResponse(c.req.Params.InputResponses, confirmInput); answered {
+		if err := cf.verify(c.req.Params.RequestState, c.spec.name, subject, principalFrom(ctx)); err != nil {
+			return declined, "", stopWith(mcp.NewToolResultError("the confirmation could not be verified (" + err.Error() + "); nothing was changed. Call the tool again to ask anew."))
+		}
+		ans := server.ElicitationResponse(c.req.Params.InputResponses, confirmInput)
+		switch {
+		case ans == nil:
+			return declined, "no answer was given; nothing was changed", nil
+		case ans.Action == mcp.ElicitationResponseActionAccept && accepted(ans.Content):
+			return proceed, "", nil
+		case ans.Action == mcp.ElicitationResponseActionAccept:
+			return declined, "the user did not confirm; nothing was changed", nil
+		default:
+			return declined, "the user chose " + string(ans.Action) + "; nothing was changed", nil
+		}
+	}
+
+	t, err := fetch()
+	if err != nil {
+		return declined, "", err
+	}
+	if supportsFormElicitation(ctx) {
+		msg := t.action + "?\n" + strings.Join(t.details, "\n") + "\n" + t.effect
+		state := cf.mint(c.spec.name, subject, principalFrom(ctx))
+		res := server.NewInputRequestBuilder(state).Elicit(confirmInput, mcp.ElicitationParams{
+			Mode:            mcp.ElicitationModeForm,
+			Message:         msg,
+			RequestedSchema: confirmSchema,
+		}).ToolResult()
+		return declined, "", stopWith(res)
+	}
+	if confirmArg == t.id {
+		return proceed, "", nil
+	}
+	lead := "Confirmation required: this client cannot ask the user directly, so nothing was changed."
+	if confirmArg != "" {
+		lead = "The confirm value does not match the target's id; nothing was changed."
+	}
+	preview := joinLines(lead,
+		t.action+":",
+		"  "+strings.Join(t.details, "\n  "),
+		t.effect,
+		`Next: show this to the user and ask. Only if they approve, call `+c.spec.name+` again with the same arguments and "confirm": "`+t.id+`".`)
+	return declined, "", stopWith(mcp.NewToolResultError(preview))
+}
+
+func accepted(content any) bool {
+	m, ok := content.(map[string]any)
+	if !ok {
+		return false
+	}
+	v, _ := m[confirmInput].(bool)
+	return v
+}
+
+// supportsFormElicitation reports whether the client said it can show a
+// form: from this request's _meta for 2026-07-28 clients, from the session's
+// initialize for older ones. {} means form, per the spec.
+func supportsFormElicitation(ctx context.Context) bool {
+	var caps *mcp.ClientCapabilities
+	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
+		caps = info.ClientCapabilities
+	} else if sess, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo); ok {
+		cc := sess.GetClientCapabilities()
+		caps = &cc
+	}
+	if caps == nil || caps.Elicitation == nil {
+		return false
+	}
+	return caps.Elicitation.Form != nil || caps.Elicitation.URL == nil
+}
+
+// statePayload is what a requestState carries, signed.
+type statePayload struct {
+	Tool      string `json:"t"`
+	Subject   string `json:"s"` // sha256 of the call's subject
+	Principal string `json:"p"` // sha256 of the caller
+	Expires   int64  `json:"e"`
+	Nonce     string `json:"n"`
+}
+
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+func (cf *Confirmer) mint(tool, subject, principal string) string {
+	var nonce [9]byte
+	_, _ = rand.Read(nonce[:])
+	p, _ := json.Marshal(statePayload{
+		Tool: tool, Subject: digest(subject), Principal: digest(principal),
+		Expires: cf.now().Add(cf.ttl).Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce[:]),
+	})
+	body := base64.RawURLEncoding.EncodeToString(p)
+	return body + "." + cf.sign(body)
+}
+
+func (cf *Confirmer) sign(body string) string {
+	m := hmac.New(sha256.New, cf.key)
+	m.Write([]byte("telnyx-oauth-mcp/confirm/v1\x00" + body))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// verify checks a requestState: signature, tool, subject, caller, expiry.
+func (cf *Confirmer) verify(state, tool, subject, principal string) error {
+	body, sig, ok := strings.Cut(state, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(cf.sign(body))) {
+		return errors.New("missing or altered request state")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil {
+		return errors.New("malformed request state")
+	}
+	var p statePayload
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return errors.New("malformed request state")
+	}
+	switch {
+	case p.Tool != tool || p.Subject != digest(subject):
+		return errors.New("the confirmation was given for another call")
+	case p.Principal != digest(principal):
+		return errors.New("the confirmation was given to another caller")
+	case cf.now().Unix() > p.Expires:
+		return errors.New("the confirmation expired")
+	}
+	return nil
+}

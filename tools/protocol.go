@@ -1,0 +1,351 @@
+package tools
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/url"
+	"strings"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
+)
+
+// secretParams are query parameters whose values are secrets wherever a URL
+// is shown: codes and tokens carried by redirects.
+var secretParams = []string{"code", "consent_token", "token", "access_token", "refresh_token", "id_token", "code_verifier"}
+
+// redactURL masks the values of secret query parameters in a URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "[unparseable URL]"
+	}
+	q := u.Query()
+	changed := false
+	for _, name := range secretParams {
+		if vs, ok := q[name]; ok {
+			for i := range vs {
+				vs[i] = maskSecret(vs[i])
+			}
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	// The consent page carries its token in the path on some deployments.
+	if i := strings.Index(u.Path, "/consent/"); i >= 0 {
+		u.Path = u.Path[:i] + "/consent/" + maskSecret(u.Path[i+len("/consent/"):])
+		u.RawPath = ""
+	}
+	return u.String()
+}
+
+// AuthorizeURLInput describes the authorization request to build.
+type AuthorizeURLInput struct {
+	ClientID            string `json:"client_id" jsonschema:"minLength=1,maxLength=256"`
+	RedirectURI         string `json:"redirect_uri" jsonschema:"minLength=1,maxLength=2048" jsonschema_description:"One of the client's registered redirect URIs, exactly."`
+	Scope               string `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated scopes."`
+	State               string `json:"state,omitempty" jsonschema:"maxLength=512" jsonschema_description:"CSRF state; a random one is generated when omitted."`
+	CodeChallenge       string `json:"code_challenge,omitempty" jsonschema:"minLength=43,maxLength=128" jsonschema_description:"Your own PKCE challenge; by default one is generated and its verifier returned."`
+	CodeChallengeMethod string `json:"code_challenge_method,omitempty" jsonschema:"enum=S256,enum=plain" jsonschema_description:"Method of your own code_challenge (default S256)."`
+	NoPKCE              bool   `json:"no_pkce,omitempty" jsonschema_description:"Build the URL without PKCE (not recommended)."`
+	Check               bool   `json:"check,omitempty" jsonschema_description:"Also send the request to Telnyx without following it, to see whether client_id and redirect_uri are accepted."`
+}
+
+func (in *AuthorizeURLInput) validate() error {
+	switch {
+	case in.NoPKCE && in.CodeChallenge != "":
+		return errorf("no_pkce and code_challenge exclude each other")
+	case in.CodeChallengeMethod != "" && in.CodeChallenge == "":
+		return errorf("code_challenge_method needs code_challenge")
+	}
+	return checkRedirectURI(in.RedirectURI)
+}
+
+// AuthorizeURLOutput is the URL to open and what the exchange will need.
+type AuthorizeURLOutput struct {
+	AuthorizationURL    string                    `json:"authorization_url"`
+	State               string                    `json:"state,omitempty"`
+	CodeVerifier        string                    `json:"code_verifier,omitempty" secret:"true" jsonschema_description:"Keep it: exchange_oauth_token needs it with the code."`
+	CodeChallengeMethod string                    `json:"code_challenge_method,omitempty"`
+	Check               *telnyxapi.AuthorizeCheck `json:"check,omitempty"`
+}
+
+// BuildOAuthAuthorizeURL builds the authorization URL, with PKCE by default.
+func BuildOAuthAuthorizeURL(d Deps) Tool {
+	return define(d, spec{
+		name: "build_oauth_authorize_url", title: "Build OAuth authorize URL", toolset: ToolsetProtocol,
+		hints:       hints{readOnly: true, openWorld: true},
+		notFound:    "the client_id is unknown; use list_oauth_clients",
+		description: "Build the URL a user opens to authorize a client (authorization code flow), with random state and a PKCE S256 challenge by default. Returns the code_verifier for exchange_oauth_token. Never follows redirects.",
+	}, func(ctx context.Context, c *call, in *AuthorizeURLInput) (*AuthorizeURLOutput, error) {
+		p := telnyxapi.AuthorizeParams{
+			ClientID: in.ClientID, RedirectURI: in.RedirectURI, Scope: in.Scope, State: in.State,
+			CodeChallenge: in.CodeChallenge, CodeChallengeMethod: in.CodeChallengeMethod,
+		}
+		if p.State == "" {
+			p.State = randomString(16)
+		}
+		out := &AuthorizeURLOutput{State: p.State}
+		switch {
+		case in.NoPKCE:
+		case p.CodeChallenge == "":
+			out.CodeVerifier = randomString(32)
+			sum := sha256.Sum256([]byte(out.CodeVerifier))
+			p.CodeChallenge = base64.RawURLEncoding.EncodeToString(sum[:])
+			p.CodeChallengeMethod = "S256"
+		case p.CodeChallengeMethod == "":
+			p.CodeChallengeMethod = "S256"
+		}
+		out.CodeChallengeMethod = p.CodeChallengeMethod
+		out.AuthorizationURL = c.client.AuthorizeURL(p)
+		if in.Check {
+			check, err := c.client.CheckAuthorize(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			if check.Location != "" {
+				check.Location = redactURL(check.Location)
+			}
+			out.Check = check
+		}
+		return out, nil
+	})
+}
+
+// randomString is n random bytes, base64url-encoded: 43 characters for 32
+// bytes, the RFC 7636 length of a verifier.
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// clientAuthInput is how a token or introspection call authenticates the
+// OAuth client when not with the configured TELNYX_CLIENT_ID/SECRET.
+type clientAuthInput struct {
+	ClientID     string `json:"client_id,omitempty" jsonschema:"maxLength=256" jsonschema_description:"OAuth client to authenticate as; default TELNYX_CLIENT_ID. Alone, for public clients."`
+	ClientSecret string `json:"client_secret,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Secret of client_id, for confidential clients (sent with HTTP Basic)."`
+}
+
+func (a clientAuthInput) auth() telnyxapi.ClientAuth {
+	return telnyxapi.ClientAuth{ClientID: a.ClientID, ClientSecret: a.ClientSecret}
+}
+
+func (a clientAuthInput) validate() error {
+	if a.ClientSecret != "" && a.ClientID == "" {
+		return errorf("client_secret needs client_id")
+	}
+	return nil
+}
+
+// TokenInput is a token request.
+type TokenInput struct {
+	GrantType    string `json:"grant_type" jsonschema:"enum=client_credentials,enum=authorization_code,enum=refresh_token"`
+	Code         string `json:"code,omitempty" jsonschema:"maxLength=4096" jsonschema_description:"authorization_code: the code from the redirect."`
+	RedirectURI  string `json:"redirect_uri,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"authorization_code: the same redirect_uri as in the authorize URL."`
+	CodeVerifier string `json:"code_verifier,omitempty" jsonschema:"maxLength=128" jsonschema_description:"authorization_code with PKCE: the verifier from build_oauth_authorize_url."`
+	RefreshToken string `json:"refresh_token,omitempty" jsonschema:"maxLength=8192" jsonschema_description:"refresh_token: the refresh token to use (it rotates)."`
+	Scope        string `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated scopes to ask for."`
+	clientAuthInput
+}
+
+func (in *TokenInput) validate() error {
+	switch in.GrantType {
+	case "authorization_code":
+		if in.Code == "" || in.RedirectURI == "" {
+			return errorf("authorization_code needs code and redirect_uri")
+		}
+	case "refresh_token":
+		if in.RefreshToken == "" {
+			return errorf("refresh_token needs refresh_token")
+		}
+	}
+	return in.clientAuthInput.validate()
+}
+
+// TokenOutput is an issued token.
+type TokenOutput struct {
+	AccessToken  string `json:"access_token" secret:"true"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty" secret:"true"`
+	Scope        string `json:"scope,omitempty"`
+}
+
+// ExchangeOAuthToken calls the token endpoint.
+func ExchangeOAuthToken(d Deps) Tool {
+	return define(d, spec{
+		name: "exchange_oauth_token", title: "Exchange OAuth token", toolset: ToolsetProtocol, hints: additiveHints,
+		verify:      "introspect_oauth_token on any token you hold; a used code cannot be exchanged again, so start a new authorization",
+		description: "Get an access token from the token endpoint: client_credentials, authorization_code (with the PKCE verifier) or refresh_token. Never retried: codes are single-use and refresh tokens rotate.",
+	}, func(ctx context.Context, c *call, in *TokenInput) (*TokenOutput, error) {
+		tok, err := c.client.ExchangeToken(ctx, telnyxapi.TokenRequest{
+			GrantType: in.GrantType, Scope: in.Scope, Code: in.Code, RedirectURI: in.RedirectURI,
+			CodeVerifier: in.CodeVerifier, RefreshToken: in.RefreshToken,
+		}, in.auth())
+		if err != nil {
+			return nil, err
+		}
+		return &TokenOutput{AccessToken: tok.AccessToken, TokenType: tok.TokenType, ExpiresIn: tok.ExpiresIn, RefreshToken: tok.RefreshToken, Scope: tok.Scope}, nil
+	})
+}
+
+// IntrospectInput names the token to check.
+type IntrospectInput struct {
+	Token string `json:"token" jsonschema:"minLength=1,maxLength=8192" jsonschema_description:"The access or refresh token to check."`
+	clientAuthInput
+}
+
+func (in *IntrospectInput) validate() error { return in.clientAuthInput.validate() }
+
+// IntrospectOAuthToken asks whether a token is active.
+func IntrospectOAuthToken(d Deps) Tool {
+	return define(d, spec{
+		name: "introspect_oauth_token", title: "Introspect OAuth token", toolset: ToolsetProtocol, hints: readHints,
+		description: "Ask Telnyx whether a token is active (RFC 7662), and for its scope, client, issuer, audience and expiry. Changes nothing.",
+	}, func(ctx context.Context, c *call, in *IntrospectInput) (*telnyxapi.IntrospectResponse, error) {
+		return c.client.Introspect(ctx, in.Token, in.auth())
+	})
+}
+
+// RegisterInput is a dynamic client registration.
+type RegisterInput struct {
+	ClientName              string   `json:"client_name,omitempty" jsonschema:"maxLength=256"`
+	RedirectURIs            []string `json:"redirect_uris,omitempty" jsonschema:"maxItems=20,uniqueItems=true" jsonschema_description:"https, or http on loopback only."`
+	GrantTypes              []string `json:"grant_types,omitempty" jsonschema:"maxItems=3,uniqueItems=true,enum=authorization_code,enum=client_credentials,enum=refresh_token" jsonschema_description:"Default [authorization_code]."`
+	ResponseTypes           []string `json:"response_types,omitempty" jsonschema:"maxItems=1,enum=code"`
+	Scope                   string   `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated scopes."`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty" jsonschema:"enum=none,enum=client_secret_basic,enum=client_secret_post" jsonschema_description:"none for public clients (PKCE); default client_secret_basic."`
+	LogoURI                 string   `json:"logo_uri,omitempty" jsonschema:"maxLength=2048"`
+	PolicyURI               string   `json:"policy_uri,omitempty" jsonschema:"maxLength=2048"`
+	TOSURI                  string   `json:"tos_uri,omitempty" jsonschema:"maxLength=2048"`
+}
+
+func (in *RegisterInput) validate() error {
+	return firstErr(
+		checkRedirectURIs("redirect_uris", in.RedirectURIs),
+		checkWebURL("logo_uri", in.LogoURI),
+		checkWebURL("policy_uri", in.PolicyURI),
+		checkWebURL("tos_uri", in.TOSURI),
+	)
+}
+
+// RegisterOutput is the registered client.
+type RegisterOutput struct {
+	ClientID                string   `json:"client_id"`
+	ClientIDIssuedAt        int64    `json:"client_id_issued_at"`
+	ClientSecret            string   `json:"client_secret,omitempty" secret:"true" jsonschema_description:"Shown only now: store it safely."`
+	ClientName              string   `json:"client_name,omitempty"`
+	GrantTypes              []string `json:"grant_types,omitempty"`
+	ResponseTypes           []string `json:"response_types,omitempty"`
+	RedirectURIs            []string `json:"redirect_uris,omitempty"`
+	Scope                   string   `json:"scope,omitempty"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty"`
+}
+
+// RegisterOAuthClient registers a client dynamically.
+func RegisterOAuthClient(d Deps) Tool {
+	return define(d, spec{
+		name: "register_oauth_client", title: "Register OAuth client (dynamic)", toolset: ToolsetProtocol, hints: additiveHints,
+		verify:      "list_oauth_clients (filter by name)",
+		description: "Register an OAuth client through dynamic client registration (RFC 7591), without an API key. For account-managed clients prefer create_oauth_client.",
+	}, func(ctx context.Context, c *call, in *RegisterInput) (*RegisterOutput, error) {
+		r, err := c.client.Register(ctx, telnyxapi.RegisterRequest{
+			ClientName: in.ClientName, RedirectURIs: in.RedirectURIs, GrantTypes: in.GrantTypes, ResponseTypes: in.ResponseTypes,
+			Scope: in.Scope, TokenEndpointAuthMethod: in.TokenEndpointAuthMethod, LogoURI: in.LogoURI, PolicyURI: in.PolicyURI, TOSURI: in.TOSURI,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &RegisterOutput{
+			ClientID: r.ClientID, ClientIDIssuedAt: r.ClientIDIssuedAt, ClientSecret: r.ClientSecret, ClientName: r.ClientName,
+			GrantTypes: r.GrantTypes, ResponseTypes: r.ResponseTypes, RedirectURIs: r.RedirectURIs, Scope: r.Scope,
+			TokenEndpointAuthMethod: r.TokenEndpointAuthMethod,
+		}, nil
+	})
+}
+
+// ConsentTokenInput names a consent request.
+type ConsentTokenInput struct {
+	ConsentToken string `json:"consent_token" jsonschema:"minLength=1,maxLength=4096,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"The consent token from the consent page URL."`
+}
+
+// GetOAuthConsent describes a pending consent request.
+func GetOAuthConsent(d Deps) Tool {
+	return define(d, spec{
+		name: "get_oauth_consent", title: "Get OAuth consent request", toolset: ToolsetProtocol, hints: readHints,
+		description: "Describe a pending consent request: which client asks, whether it is verified, the scopes and the redirect_uri. Changes nothing.",
+	}, func(ctx context.Context, c *call, in *ConsentTokenInput) (*telnyxapi.Consent, error) {
+		return c.client.GetConsent(ctx, in.ConsentToken)
+	})
+}
+
+// SubmitConsentInput is the user's decision.
+type SubmitConsentInput struct {
+	ConsentTokenInput
+	Allowed bool   `json:"allowed" jsonschema_description:"true to grant the client the scopes, false to deny."`
+	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only for clients that cannot ask the user: the client_id being approved, set after the user decided."`
+}
+
+// SubmitConsentOutput says what was recorded.
+type SubmitConsentOutput struct {
+	Submitted   bool   `json:"submitted"`
+	Allowed     bool   `json:"allowed"`
+	RedirectURI string `json:"redirect_uri,omitempty" jsonschema_description:"Where the user's browser goes next, with the code or the error."`
+	Message     string `json:"message"`
+}
+
+// SubmitOAuthConsent records a consent decision after the user confirmed it.
+func SubmitOAuthConsent(d Deps) Tool {
+	return define(d, spec{
+		name: "submit_oauth_consent", title: "Submit OAuth consent", toolset: ToolsetConsent, hints: hints{destructive: true, openWorld: true},
+		verify: "list_oauth_grants", confirms: true,
+		description: "Record the user's consent decision (allow or deny) for a consent request: the consent button itself. The user must confirm, seeing the client, scopes and redirect_uri.",
+	}, func(ctx context.Context, c *call, in *SubmitConsentInput) (*SubmitConsentOutput, error) {
+		verb := "Deny"
+		if in.Allowed {
+			verb = "Allow"
+		}
+		subject := in.ConsentToken + "\x00" + verb
+		dec, why, err := c.confirm(ctx, in.Confirm, subject, func() (*target, error) {
+			cs, err := c.client.GetConsent(ctx, in.ConsentToken)
+			if err != nil {
+				return nil, err
+			}
+			scopes := make([]string, 0, len(cs.RequestedScopes))
+			for _, s := range cs.RequestedScopes {
+				scopes = append(scopes, s.ID)
+			}
+			verified := "no"
+			if cs.Verified {
+				verified = "yes"
+			}
+			return &target{
+				id: cs.ClientID, action: verb + " OAuth consent",
+				details: []string{
+					"client: " + quote(cs.Name), "client_id: " + cs.ClientID, "verified: " + verified,
+					"scopes: " + strings.Join(scopes, " "), "redirect_uri: " + cs.RedirectURI,
+				},
+				effect: "This records the user's decision; allowing gives the client access with these scopes.",
+			}, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if dec == declined {
+			return &SubmitConsentOutput{Allowed: in.Allowed, Message: why}, nil
+		}
+		res, err := c.client.SubmitConsent(ctx, in.ConsentToken, in.Allowed)
+		if err != nil {
+			return nil, err
+		}
+		redirect := res.RedirectURI
+		if c.deps.Secrets == SecretsRedact {
+			redirect = redactURL(redirect)
+		}
+		return &SubmitConsentOutput{Submitted: true, Allowed: in.Allowed, RedirectURI: redirect, Message: "the decision was recorded; send the user's browser to redirect_uri"}, nil
+	})
+}

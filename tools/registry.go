@@ -1,0 +1,89 @@
+package tools
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// All returns every tool, in the order tools/list shows them. Adding a tool
+// means one line here.
+func All(d Deps) []Tool {
+	return []Tool{
+		GetOAuthServerMetadata(d),
+		GetOAuthProtectedResourceMetadata(d),
+		GetOAuthJWKS(d),
+
+		BuildOAuthAuthorizeURL(d),
+		ExchangeOAuthToken(d),
+		IntrospectOAuthToken(d),
+		RegisterOAuthClient(d),
+		GetOAuthConsent(d),
+
+		SubmitOAuthConsent(d),
+
+		ListOAuthClients(d),
+		CreateOAuthClient(d),
+		GetOAuthClient(d),
+		UpdateOAuthClient(d),
+		DeleteOAuthClient(d),
+
+		ListOAuthGrants(d),
+		GetOAuthGrant(d),
+		RevokeOAuthGrant(d),
+	}
+}
+
+// Toolsets lists every toolset; DefaultToolsets those on when --toolsets is
+// not given. The consent toolset holds the user's consent button, so it is
+// on only when named.
+var (
+	Toolsets        = []string{ToolsetDiscovery, ToolsetProtocol, ToolsetClients, ToolsetGrants, ToolsetConsent}
+	DefaultToolsets = []string{ToolsetDiscovery, ToolsetProtocol, ToolsetClients, ToolsetGrants}
+)
+
+// Selection says which tools a server exposes.
+type Selection struct {
+	// Toolsets switches tools on by group; DefaultToolsets when empty.
+	// "all" names every toolset.
+	Toolsets []string
+	// Tools, when set, exposes exactly these tools, whatever Toolsets says.
+	Tools []string
+	// ReadOnly keeps only tools that change nothing. It wins over both
+	// lists.
+	ReadOnly bool
+}
+
+// Select returns the tools sel exposes, in registry order. An unknown
+// toolset or tool name is an error, so that a typo does not silently expose
+// less (or more) than meant.
+func Select(all []Tool, sel Selection) ([]Tool, error) {
+	sets := sel.Toolsets
+	if len(sets) == 0 {
+		sets = DefaultToolsets
+	}
+	if slices.Contains(sets, "all") {
+		sets = Toolsets
+	}
+	for _, s := range sets {
+		if !slices.Contains(Toolsets, s) {
+			return nil, fmt.Errorf("unknown toolset %q (known: %s, all)", s, strings.Join(Toolsets, ", "))
+		}
+	}
+	for _, name := range sel.Tools {
+		if !slices.ContainsFunc(all, func(t Tool) bool { return t.Name() == name }) {
+			return nil, fmt.Errorf("unknown tool %q (telnyx-oauth-mcp tools lists them)", name)
+		}
+	}
+	var out []Tool
+	for _, t := range all {
+		on := slices.Contains(sets, t.Toolset)
+		if len(sel.Tools) > 0 {
+			on = slices.Contains(sel.Tools, t.Name())
+		}
+		if on && (!sel.ReadOnly || t.ReadOnly()) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,218 @@
+package tools
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
+)
+
+// maxStringRunes caps every string in a result. API data is untrusted: a
+// client named with two megabytes of text would otherwise fill the model's
+// context.
+const maxStringRunes = 8192
+
+// structured returns out as structuredContent plus the same JSON as text,
+// after sanitizing every string in it and masking secrets as the policy
+// says. Output fields tagged `secret:"true"` hold secrets.
+func (d Deps) structured(out any) (*mcp.CallToolResult, error) {
+	shape(reflect.ValueOf(out), d.Secrets == SecretsRedact, false)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return mcp.NewToolResultError("internal error: encoding the result: " + err.Error()), nil
+	}
+	raw := json.RawMessage(b)
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.TextContent{Type: mcp.ContentTypeText, Text: string(b)}},
+		StructuredContent: raw,
+	}, nil
+}
+
+// shape walks v in place: strings are sanitized (control, zero-width, bidi
+// and tag characters removed) and capped; secret strings are masked when
+// redact is set.
+func shape(v reflect.Value, redact, secret bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		if v.Kind() == reflect.Interface {
+			// Values inside interfaces are not addressable: rebuild them.
+			inner := v.Elem()
+			switch inner.Kind() {
+			case reflect.String:
+				if v.CanSet() {
+					v.Set(reflect.ValueOf(cleanString(inner.String(), redact && secret)))
+				}
+			case reflect.Map, reflect.Slice, reflect.Pointer:
+				shape(inner, redact, secret)
+			}
+			return
+		}
+		shape(v.Elem(), redact, secret)
+	case reflect.Struct:
+		t := v.Type()
+		for i := range v.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			shape(v.Field(i), redact, secret || f.Tag.Get("secret") == "true")
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			shape(v.Index(i), redact, secret)
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			val := iter.Value()
+			switch val.Kind() {
+			case reflect.Interface:
+				if val.IsNil() {
+					continue
+				}
+				inner := val.Elem()
+				if inner.Kind() == reflect.String {
+					v.SetMapIndex(iter.Key(), reflect.ValueOf(cleanString(inner.String(), redact && secret)))
+				} else {
+					shape(inner, redact, secret)
+				}
+			case reflect.String:
+				v.SetMapIndex(iter.Key(), reflect.ValueOf(cleanString(val.String(), redact && secret)).Convert(val.Type()))
+			default:
+				shape(val, redact, secret)
+			}
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(cleanString(v.String(), redact && secret))
+		}
+	}
+}
+
+func cleanString(s string, mask bool) string {
+	if mask {
+		return maskSecret(s)
+	}
+	s = telnyxapi.SanitizeText(s)
+	if utf8.RuneCountInString(s) > maxStringRunes {
+		r := []rune(s)
+		s = string(r[:maxStringRunes]) + fmt.Sprintf("…[truncated %d characters]", len(r)-maxStringRunes)
+	}
+	return s
+}
+
+// maskSecret keeps the last four characters, enough to tell two secrets
+// apart and too few to use one.
+func maskSecret(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) <= 8 {
+		return "****"
+	}
+	return "****" + s[len(s)-4:]
+}
+
+func invalidArgs(err error) *mcp.CallToolResult {
+	return mcp.NewToolResultError("invalid arguments: " + err.Error() + ". Nothing was sent to Telnyx; fix the arguments and call again.")
+}
+
+// errorResult maps any failure to an isError result with what happened and
+// what to do next.
+func errorResult(s *spec, err error) *mcp.CallToolResult {
+	var (
+		invalid  *telnyxapi.InvalidArgumentError
+		unknown  *telnyxapi.OutcomeUnknownError
+		apiErr   *telnyxapi.APIError
+		redirect *telnyxapi.RedirectError
+		respErr  *telnyxapi.ResponseError
+		netErr   *telnyxapi.TransportError
+	)
+	var msg string
+	switch {
+	case errors.As(err, &invalid):
+		return invalidArgs(invalid)
+	case errors.As(err, &unknown):
+		verify := "check whether it took effect before trying again"
+		if s.verify != "" {
+			verify = "check with " + s.verify + " whether it took effect before trying again"
+		}
+		msg = fmt.Sprintf("%s failed and its outcome is unknown: the request may have reached Telnyx, so it was not retried (a retry could act twice). Cause: %v. Next: %s.",
+			s.name, unknown.Err, verify)
+	case errors.As(err, &apiErr):
+		msg = fmt.Sprintf("Telnyx API error: %v.", apiErr)
+		if hint := statusHint(s, apiErr); hint != "" {
+			msg += " Hint: " + hint
+		}
+	case errors.As(err, &redirect):
+		msg = fmt.Sprintf("Telnyx answered %d with a redirect, which this server never follows (credentials go to the configured host only). %v", redirect.Status, redirect)
+	case errors.As(err, &respErr):
+		msg = fmt.Sprintf("Telnyx sent a response that could not be used: %v. Try again later; if it persists, a proxy may be in the way.", respErr)
+	case errors.As(err, &netErr):
+		msg = fmt.Sprintf("%v. Check the network and --base-url, then try again.", netErr)
+	case telnyxapi.IsCredentialError(err):
+		msg = err.Error() + "."
+	case errors.Is(err, context.Canceled):
+		msg = "the call was cancelled."
+	case errors.Is(err, context.DeadlineExceeded):
+		msg = "the call timed out (see --timeout)."
+	default:
+		msg = err.Error()
+	}
+	return mcp.NewToolResultError(telnyxapi.SanitizeText(msg))
+}
+
+func statusHint(s *spec, e *telnyxapi.APIError) string {
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		return "the credential was refused: check TELNYX_API_KEY (or the OAuth client id and secret for token and introspection calls)."
+	case e.Status == http.StatusForbidden:
+		return "the credential is valid but not allowed to do this."
+	case e.Status == http.StatusNotFound:
+		if s.notFound != "" {
+			return "nothing has that id; " + s.notFound + "."
+		}
+		return "not found."
+	case e.Status == http.StatusUnprocessableEntity || e.Status == http.StatusBadRequest:
+		if len(e.InvalidFields) > 0 || e.Source != "" {
+			return "fix the fields named above and call again."
+		}
+		return "the request was refused as invalid; check the arguments."
+	case e.Status == http.StatusTooManyRequests:
+		if e.RetryAfter > 0 {
+			return fmt.Sprintf("rate limited; wait %s before retrying.", e.RetryAfter.Round(1e9))
+		}
+		return "rate limited; wait a little before retrying."
+	case e.Status >= 500:
+		if e.RetryAfter > 0 {
+			return fmt.Sprintf("Telnyx is unavailable; try again in %s.", e.RetryAfter.Round(1e9))
+		}
+		return "Telnyx had a problem; try again later."
+	}
+	return ""
+}
+
+// newRef is a short random reference that ties an error result to its log
+// line.
+func newRef() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// textResult is a successful result with structured content, used where a
+// handler ends without an upstream call (a declined confirmation).
+func joinLines(lines ...string) string { return strings.Join(lines, "\n") }
