@@ -82,6 +82,19 @@ type Config struct {
 	// Transport carries the requests; http.DefaultTransport's settings when
 	// nil. Redirects are never followed whatever the transport.
 	Transport http.RoundTripper
+
+	// OnAttempt, when set, is told about every HTTP attempt: for metrics.
+	// It must be fast and must not block.
+	OnAttempt func(Attempt)
+}
+
+// Attempt describes one finished HTTP attempt of an operation.
+type Attempt struct {
+	Operation string        // operationId, e.g. "ListOAuthClients"
+	Retry     int           // 0 for the first attempt
+	Status    int           // 0 when no response arrived
+	Duration  time.Duration // request sent to body read
+	Err       error         // transport error, if any
 }
 
 // Client calls the Telnyx OAuth API. It is safe for concurrent use.
@@ -259,7 +272,11 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, e
 	scrub := c.scrubber(cl)
 	refreshed := false
 	for attempt := 0; ; attempt++ {
+		began := time.Now()
 		status, header, body, err := c.attempt(ctx, cl)
+		if c.cfg.OnAttempt != nil {
+			c.cfg.OnAttempt(Attempt{Operation: cl.op, Retry: attempt, Status: status, Duration: time.Since(began), Err: err})
+		}
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				if !cl.idempotent {
@@ -494,7 +511,7 @@ func (c *Client) decode(cl *call, status int, header http.Header, body []byte, o
 			Status:      status,
 			RequestID:   cleanHeader(header.Get("X-Request-Id")),
 			ContentType: clip(sanitizeText(header.Get("Content-Type")), 100),
-			Excerpt:     scrub(excerpt(header.Get("Content-Type"), body)),
+			Excerpt:     excerpt(header.Get("Content-Type"), body, scrub),
 			Reason:      reason,
 		}
 	}

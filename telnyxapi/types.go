@@ -63,13 +63,13 @@ type ListClientsParams struct {
 
 // ClientList is one page of OAuth clients.
 type ClientList struct {
-	Data []OAuthClient `json:"data"`
+	Data []OAuthClient  `json:"data"`
 	Meta PaginationMeta `json:"meta"`
 }
 
 // GrantList is one page of OAuth grants.
 type GrantList struct {
-	Data []OAuthGrant `json:"data"`
+	Data []OAuthGrant   `json:"data"`
 	Meta PaginationMeta `json:"meta"`
 }
 
