@@ -86,6 +86,20 @@ type Config struct {
 	// OnAttempt, when set, is told about every HTTP attempt: for metrics.
 	// It must be fast and must not block.
 	OnAttempt func(Attempt)
+
+	// Bearer, when set, supplies the bearer token of account calls when
+	// neither APIKey nor ClientID and ClientSecret are set: for example a
+	// stored login's access token, which the source refreshes itself.
+	Bearer TokenSource
+}
+
+// TokenSource supplies a bearer token. It is called for every request that
+// needs one, concurrently, so it should cache. Its errors reach the caller
+// as credential errors and must name no secret. A source that also has a
+// method Current() string, returning the token it last handed out, gets
+// that token scrubbed from error texts.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
 }
 
 // Attempt describes one finished HTTP attempt of an operation.
@@ -94,7 +108,17 @@ type Attempt struct {
 	Retry     int           // 0 for the first attempt
 	Status    int           // 0 when no response arrived
 	Duration  time.Duration // request sent to body read
-	Err       error         // transport error, if any
+	Err       error         // transport error, if any, without the request URL
+}
+
+// withoutURL drops the request URL from a transport error: a consent
+// token travels in the path, and hooks may log what they are given.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // Client calls the Telnyx OAuth API. It is safe for concurrent use.
@@ -275,7 +299,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, e
 		began := time.Now()
 		status, header, body, err := c.attempt(ctx, cl)
 		if c.cfg.OnAttempt != nil {
-			c.cfg.OnAttempt(Attempt{Operation: cl.op, Retry: attempt, Status: status, Duration: time.Since(began), Err: err})
+			c.cfg.OnAttempt(Attempt{Operation: cl.op, Retry: attempt, Status: status, Duration: time.Since(began), Err: withoutURL(err)})
 		}
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
@@ -312,7 +336,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, e
 			if cl.redirectOK {
 				return status, header, nil
 			}
-			return status, header, &RedirectError{Operation: cl.op, Status: status, Location: clip(sanitizeText(header.Get("Location")), 300)}
+			return status, header, &RedirectError{Operation: cl.op, Status: status, Location: clip(scrub(sanitizeText(header.Get("Location"))), 300)}
 		}
 
 		apiErr := parseAPIError(cl.op, status, header, body, scrub)
@@ -500,6 +524,13 @@ func (c *Client) bearer(ctx context.Context) (string, error) {
 	if c.tokens != nil {
 		return c.tokens.token(ctx)
 	}
+	if c.cfg.Bearer != nil {
+		token, err := c.cfg.Bearer.Token(ctx)
+		if err != nil {
+			return "", &credentialError{msg: err.Error()}
+		}
+		return token, nil
+	}
 	return "", &credentialError{msg: "no Telnyx credential: set TELNYX_API_KEY, or TELNYX_CLIENT_ID and TELNYX_CLIENT_SECRET"}
 }
 
@@ -580,6 +611,18 @@ func (c *Client) scrubber(cl *call) func(string) string {
 		for _, secret := range secrets {
 			s = strings.ReplaceAll(s, secret, "[redacted]")
 		}
+		// The client-credentials token may have been fetched (or
+		// replaced) while the call ran, after the list above was made.
+		if c.tokens != nil {
+			if t := c.tokens.current(); len(t) >= 4 {
+				s = strings.ReplaceAll(s, t, "[redacted]")
+			}
+		}
+		if src, ok := c.cfg.Bearer.(interface{ Current() string }); ok {
+			if t := src.Current(); len(t) >= 4 {
+				s = strings.ReplaceAll(s, t, "[redacted]")
+			}
+		}
 		return s
 	}
 }
@@ -637,7 +680,7 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs < 0 || secs > 1e9 {
+		if !(secs >= 0 && secs <= 1e9) { // also NaN
 			return 0, false
 		}
 		return time.Duration(secs * float64(time.Second)), true

@@ -228,13 +228,12 @@ func parseAPIError(op string, status int, header http.Header, body []byte, scrub
 			e.InvalidFields = eb.InvalidFields
 		}
 	} else {
-		e.Excerpt = excerpt(header.Get("Content-Type"), body)
+		e.Excerpt = excerpt(header.Get("Content-Type"), body, scrub)
 	}
 	e.Code = clip(scrub(sanitizeText(e.Code)), 64)
 	e.Title = clip(scrub(sanitizeText(e.Title)), 200)
 	e.Detail = clip(scrub(sanitizeText(e.Detail)), 500)
 	e.Source = clip(scrub(sanitizeText(e.Source)), 200)
-	e.Excerpt = scrub(e.Excerpt)
 	if len(e.InvalidFields) > 0 {
 		clean := make(map[string][]string, len(e.InvalidFields))
 		n := 0
@@ -272,16 +271,18 @@ func codeString(raw json.RawMessage) string {
 const excerptLimit = 300
 
 var (
-	reScript = regexp.MustCompile(`(?is)<(script|style)[^>]*>.*?</(script|style)>`)
+	// An unclosed script or style (a page cut at the read limit) runs to
+	// the end of the text.
+	reScript = regexp.MustCompile(`(?is)<(script|style)\b[^>]*>.*?(</(script|style)\s*>|\z)`)
 	reTitle  = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-	reTag    = regexp.MustCompile(`(?s)<[^>]*>`)
+	reTag    = regexp.MustCompile(`(?s)<[^>]*(>|\z)`) // a tag cut at the read limit too
 )
 
 // excerpt turns a body that is not an error object into at most 300
 // characters of plain text: the title and text of an HTML page without its
 // markup, or the start of anything else, with control and invisible
 // characters removed. The page itself never reaches the model.
-func excerpt(contentType string, body []byte) string {
+func excerpt(contentType string, body []byte, scrub func(string) string) string {
 	if len(body) > 64<<10 {
 		body = body[:64<<10]
 	}
@@ -303,7 +304,9 @@ func excerpt(contentType string, body []byte) string {
 		}
 	}
 	text = strings.Join(strings.Fields(sanitizeText(text)), " ")
-	return clip(text, excerptLimit)
+	// Scrub before cutting, so that a secret straddling the cut cannot
+	// survive as a prefix.
+	return clip(scrub(text), excerptLimit)
 }
 
 func looksLikeHTML(s string) bool {
@@ -314,13 +317,16 @@ func looksLikeHTML(s string) bool {
 	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html")
 }
 
-// clip cuts s to at most n runes, marking the cut.
+// clip cuts s to at most n runes, the mark of the cut included.
 func clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
+	if n < 1 {
+		return ""
+	}
 	r := []rune(s)
-	return string(r[:n]) + "…"
+	return string(r[:n-1]) + "…"
 }
 
 // sanitizeText removes control characters (other than ordinary spaces),
