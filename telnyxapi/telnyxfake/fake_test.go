@@ -1,0 +1,330 @@
+package telnyxfake
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// requestTimeout bounds every request a test makes.
+const requestTimeout = 10 * time.Second
+
+// harness is a Server plus a client that never follows redirects, both closed at cleanup.
+type harness struct {
+	t      *testing.T
+	srv    *Server
+	tr     *http.Transport
+	client *http.Client
+}
+
+func start(t *testing.T, opts Options) *harness {
+	t.Helper()
+	srv, err := Listen(opts)
+	require.NoError(t, err)
+	tr := &http.Transport{}
+	h := &harness{t: t, srv: srv, tr: tr, client: &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		assert.NoError(t, srv.Close())
+	})
+	return h
+}
+
+// response is a fully read response.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &m), "body: %s", r.body)
+	return m
+}
+
+// send makes one request. url is absolute, or a path relative to the API base (BaseURL), or,
+// when it starts with "root:", a path relative to the root URL. headers are name, value pairs.
+func (h *harness) send(method, target, body string, headers ...string) response {
+	h.t.Helper()
+	resp, err := h.sendErr(h.t.Context(), method, target, body, headers...)
+	require.NoError(h.t, err)
+	return resp
+}
+
+func (h *harness) sendErr(ctx context.Context, method, target, body string, headers ...string) (response, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, h.url(target), bodyReader(body))
+	if err != nil {
+		return response{}, err
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := h.client.Do(req)
+	if err != nil {
+		return response{}, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: b}, err
+}
+
+func (h *harness) url(target string) string {
+	switch {
+	case strings.HasPrefix(target, "http://"):
+		return target
+	case strings.HasPrefix(target, "root:"):
+		return h.srv.URL + strings.TrimPrefix(target, "root:")
+	}
+	return h.srv.BaseURL + target
+}
+
+func bodyReader(body string) io.Reader {
+	if body == "" {
+		return nil
+	}
+	return strings.NewReader(body)
+}
+
+// api sends a bearer-authenticated request with a JSON body, as the SDKs do.
+func (h *harness) api(method, path, body string) response {
+	h.t.Helper()
+	headers := []string{"Authorization", "Bearer " + DefaultAPIKey}
+	if body != "" {
+		headers = append(headers, "Content-Type", "application/json")
+	}
+	return h.send(method, path, body, headers...)
+}
+
+// form sends a form-encoded POST with extra headers.
+func (h *harness) form(path string, v url.Values, headers ...string) response {
+	h.t.Helper()
+	return h.send(http.MethodPost, path, v.Encode(), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, headers...)...)
+}
+
+// testClock is a settable clock for Options.Now.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *testClock {
+	return &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// telnyxCode returns errors[0].code of a Telnyx envelope.
+func telnyxCode(t *testing.T, r response) string {
+	t.Helper()
+	var env struct {
+		Errors []struct {
+			Code string `json:"code"`
+		} `json:"errors"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &env), "body: %s", r.body)
+	require.NotEmpty(t, env.Errors, "body: %s", r.body)
+	return env.Errors[0].Code
+}
+
+func TestRouting(t *testing.T) {
+	t.Parallel()
+	h := start(t, Options{Seed: true})
+	tests := []struct {
+		name    string
+		method  string
+		target  string
+		status  int
+		op      string
+		rawPath string
+		path    string
+	}{
+		{"list clients", "GET", "/oauth_clients", 200, OpListClients, "/v2/oauth_clients", "/v2/oauth_clients"},
+		{"unknown route", "GET", "/oauth_things", 404, "", "/v2/oauth_things", "/v2/oauth_things"},
+		{"no prefix", "GET", "root:/oauth_clients", 404, "", "/oauth_clients", "/oauth_clients"},
+		{"encoded slash stays in the id", "GET", "/oauth_clients/a%2Fb", 404, OpGetClient, "/v2/oauth_clients/a%2Fb", "/v2/oauth_clients/a/b"},
+		{"dot-dot id looked up literally", "GET", "/oauth_clients/..", 404, OpGetClient, "/v2/oauth_clients/..", "/v2/oauth_clients/.."},
+		{"dot-dot not resolved", "GET", "/oauth_clients/../oauth_grants", 404, "", "/v2/oauth_clients/../oauth_grants", "/v2/oauth_clients/../oauth_grants"},
+		{"trailing slash", "GET", "/oauth_clients/", 404, "", "/v2/oauth_clients/", "/v2/oauth_clients/"},
+		{"wrong method", "PATCH", "/oauth_clients/" + DemoClientID, 405, "", "/v2/oauth_clients/" + DemoClientID, "/v2/oauth_clients/" + DemoClientID},
+		{"well-known at root", "GET", "root:/.well-known/oauth-authorization-server", 200, OpGetAuthorizationServerMetadata, "/.well-known/oauth-authorization-server", "/.well-known/oauth-authorization-server"},
+		{"well-known not under prefix", "GET", "/.well-known/oauth-authorization-server", 404, "", "/v2/.well-known/oauth-authorization-server", "/v2/.well-known/oauth-authorization-server"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h.srv.ResetRequests()
+			h := *h
+			h.t = t
+			r := h.api(tc.method, tc.target, "")
+			assert.Equal(t, tc.status, r.status, "body: %s", r.body)
+			reqs := h.srv.Requests()
+			require.Len(t, reqs, 1)
+			assert.Equal(t, tc.op, reqs[0].Operation)
+			assert.Equal(t, tc.rawPath, reqs[0].RawPath)
+			assert.Equal(t, tc.path, reqs[0].Path)
+			if tc.status == 404 {
+				assert.Equal(t, codeNotFound, telnyxCode(t, r))
+			}
+			if tc.status == 405 {
+				assert.Equal(t, "GET, PUT, DELETE", r.header.Get("Allow"))
+			}
+		})
+	}
+}
+
+func TestRecordingAndRequestIDs(t *testing.T) {
+	t.Parallel()
+	h := start(t, Options{})
+	seen := map[string]bool{}
+	for range 5 {
+		r := h.send("GET", "/oauth_clients?page%5Bsize%5D=5&filter%5Bname%5D=x", "", "Authorization", "Bearer nope", "X-Custom", "1")
+		assert.Equal(t, 401, r.status)
+		id := r.header.Get("X-Request-Id")
+		assert.Len(t, id, 36)
+		assert.False(t, seen[id], "request id repeated")
+		seen[id] = true
+	}
+	r := h.api("POST", "/oauth_clients", `{"name":"x"}`)
+	assert.Equal(t, 422, r.status)
+	assert.NotEmpty(t, r.header.Get("X-Request-Id"))
+
+	reqs := h.srv.RequestsFor(OpListClients)
+	require.Len(t, reqs, 5)
+	assert.Equal(t, "GET", reqs[0].Method)
+	assert.Equal(t, "page%5Bsize%5D=5&filter%5Bname%5D=x", reqs[0].RawQuery)
+	assert.Equal(t, "5", reqs[0].Query.Get("page[size]"))
+	assert.Equal(t, "Bearer nope", reqs[0].Header.Get("Authorization"))
+	assert.Equal(t, "1", reqs[0].Header.Get("X-Custom"))
+	assert.Nil(t, reqs[0].Body)
+
+	creates := h.srv.RequestsFor(OpCreateClient)
+	require.Len(t, creates, 1)
+	assert.JSONEq(t, `{"name":"x"}`, string(creates[0].Body))
+
+	// The log is a copy: changing it changes nothing.
+	creates[0].Header.Set("Authorization", "changed")
+	creates[0].Body[0] = 'X'
+	again := h.srv.RequestsFor(OpCreateClient)
+	assert.Equal(t, "Bearer "+DefaultAPIKey, again[0].Header.Get("Authorization"))
+	assert.JSONEq(t, `{"name":"x"}`, string(again[0].Body))
+
+	assert.Len(t, h.srv.Requests(), 6)
+	h.srv.ResetRequests()
+	assert.Empty(t, h.srv.Requests())
+}
+
+func TestOversizedBody(t *testing.T) {
+	t.Parallel()
+	h := start(t, Options{})
+	big := `{"name":"` + strings.Repeat("a", maxBodyBytes) + `"}`
+	r := h.api("POST", "/oauth_clients", big)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.status)
+	reqs := h.srv.RequestsFor(OpCreateClient)
+	require.Len(t, reqs, 1)
+	assert.Len(t, reqs[0].Body, maxBodyBytes, "the recorded body is capped")
+	assert.Empty(t, h.srv.Clients())
+}
+
+func TestCustomAPIKeyAndPrefix(t *testing.T) {
+	t.Parallel()
+	h := start(t, Options{APIKey: "KEYother", Prefix: "/"})
+	assert.Equal(t, h.srv.URL, h.srv.BaseURL)
+	assert.Equal(t, 401, h.api("GET", "/oauth_clients", "").status, "the default key is not accepted")
+	r := h.send("GET", "/oauth_clients", "", "Authorization", "Bearer KEYother")
+	assert.Equal(t, 200, r.status)
+	assert.Equal(t, OpListClients, h.srv.Requests()[1].Operation)
+
+	meta := h.send("GET", "root:/.well-known/oauth-authorization-server", "").json(t)
+	assert.Equal(t, h.srv.URL+"/oauth/token", meta["token_endpoint"])
+}
+
+// A Fake mounted on any listener derives its issuer from the request's Host.
+func TestFakeAsHandlerDerivesIssuer(t *testing.T) {
+	t.Parallel()
+	f := New(Options{Prefix: "/api/v2/"})
+	assert.Equal(t, DefaultIssuer, f.Issuer())
+	ts := httptest.NewServer(f)
+	defer ts.Close()
+	defer ts.Client().Transport.(*http.Transport).CloseIdleConnections()
+
+	res, err := ts.Client().Get(ts.URL + "/.well-known/oauth-protected-resource")
+	require.NoError(t, err)
+	var meta map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&meta))
+	require.NoError(t, res.Body.Close())
+	assert.Equal(t, ts.URL+"/api/v2", meta["resource"])
+	assert.Equal(t, []any{ts.URL}, meta["authorization_servers"])
+	assert.Equal(t, ts.URL, f.Issuer())
+
+	rec := httptest.NewRecorder()
+	f.ServeHTTP(rec, httptest.NewRequest("GET", "http://other.example/api/v2/oauth/jwks", nil))
+	assert.Equal(t, 200, rec.Code)
+	assert.Equal(t, "http://other.example", f.Issuer())
+}
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	h := start(t, Options{})
+	var wg sync.WaitGroup
+	statuses := make(chan int, 80)
+	for i := range 40 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			r, err := h.sendErr(context.Background(), "POST", "/oauth_clients",
+				`{"name":"c`+strings.Repeat("x", i)+`","client_type":"confidential","allowed_grant_types":["client_credentials"],"allowed_scopes":["numbers.read"]}`,
+				"Authorization", "Bearer "+DefaultAPIKey, "Content-Type", "application/json")
+			if err == nil {
+				statuses <- r.status
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			r, err := h.sendErr(context.Background(), "GET", "/oauth_clients?page%5Bsize%5D=100", "", "Authorization", "Bearer "+DefaultAPIKey)
+			if err == nil {
+				statuses <- r.status
+			}
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	n := 0
+	for s := range statuses {
+		assert.Contains(t, []int{200, 201}, s)
+		n++
+	}
+	assert.Equal(t, 80, n)
+	assert.Len(t, h.srv.Clients(), 40)
+	assert.Len(t, h.srv.Requests(), 80)
+}
