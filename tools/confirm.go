@@ -44,6 +44,16 @@ func NewConfirmer(enabled bool, key []byte) *Confirmer {
 	return &Confirmer{enabled: enabled, key: key, ttl: 10 * time.Minute, now: time.Now}
 }
 
+// WithClock makes the Confirmer read the time from now, which decides when
+// a confirmation expires; tests of a whole server use it to expire one. It
+// returns cf, and must be called before cf is in use.
+func (cf *Confirmer) WithClock(now func() time.Time) *Confirmer {
+	if now != nil {
+		cf.now = now
+	}
+	return cf
+}
+
 type principalKey struct{}
 
 // WithPrincipal records who is calling (a fingerprint of the caller's

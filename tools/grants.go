@@ -41,6 +41,12 @@ type GrantIDInput struct {
 	GrantID string `json:"grant_id" jsonschema:"minLength=1,maxLength=256,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"The grant's id (list_oauth_grants finds it)."`
 }
 
+// validate checks the id as the client will, so that the error names the
+// argument the model sent (the client calls it "id").
+func (in GrantIDInput) validate() error {
+	return telnyxapi.CheckPathValue("grant_id", in.GrantID, telnyxapi.MaxIDLength)
+}
+
 // GetOAuthGrant fetches one grant.
 func GetOAuthGrant(d Deps) Tool {
 	return define(d, spec{

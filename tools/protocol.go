@@ -61,7 +61,10 @@ func (in *AuthorizeURLInput) validate() error {
 	case in.CodeChallengeMethod != "" && in.CodeChallenge == "":
 		return errorf("code_challenge_method needs code_challenge")
 	}
-	return checkRedirectURI(in.RedirectURI)
+	if err := checkRedirectURI(in.RedirectURI); err != nil {
+		return errorf("redirect_uri: %v", err)
+	}
+	return nil
 }
 
 // AuthorizeURLOutput is the URL to open and what the exchange will need.
@@ -268,9 +271,23 @@ func RegisterOAuthClient(d Deps) Tool {
 	})
 }
 
+// maxConsentToken caps a consent token. It goes into a URL path, where a
+// long value is a smuggling vector rather than a token: opaque tokens are a
+// few dozen characters, and a signed JWT with the claims of one consent
+// request (client, redirect URI, scopes, expiry) fits well below it.
+const maxConsentToken = 900
+
 // ConsentTokenInput names a consent request.
 type ConsentTokenInput struct {
-	ConsentToken string `json:"consent_token" jsonschema:"minLength=1,maxLength=4096,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"The consent token from the consent page URL."`
+	ConsentToken string `json:"consent_token" jsonschema:"minLength=1,maxLength=900,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"The consent token from the consent page URL."`
+}
+
+// validate checks the token as a path value even where it travels in a body
+// (submit_oauth_consent), so that ".", ".." or control characters are refused
+// before anything is sent, whether or not the confirmation gate reads the
+// consent first.
+func (in ConsentTokenInput) validate() error {
+	return telnyxapi.CheckPathValue("consent_token", in.ConsentToken, maxConsentToken)
 }
 
 // GetOAuthConsent describes a pending consent request.

@@ -17,6 +17,7 @@ func All(d Deps) []Tool {
 		BuildOAuthAuthorizeURL(d),
 		ExchangeOAuthToken(d),
 		IntrospectOAuthToken(d),
+		VerifyOAuthAccessToken(d),
 		RegisterOAuthClient(d),
 		GetOAuthConsent(d),
 

@@ -19,6 +19,7 @@ var wantTools = map[string]string{
 	"build_oauth_authorize_url":             ToolsetProtocol,
 	"exchange_oauth_token":                  ToolsetProtocol,
 	"introspect_oauth_token":                ToolsetProtocol,
+	"verify_oauth_access_token":             ToolsetProtocol,
 	"register_oauth_client":                 ToolsetProtocol,
 	"get_oauth_consent":                     ToolsetProtocol,
 	"submit_oauth_consent":                  ToolsetConsent,

@@ -1,0 +1,272 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
+)
+
+// Resource URIs and templates. Each is a read-only view of what a tool
+// returns, for hosts that let the user attach context.
+const (
+	ResourceServerMetadata            = "telnyx-oauth://server-metadata"
+	ResourceProtectedResourceMetadata = "telnyx-oauth://protected-resource-metadata"
+	ResourceJWKS                      = "telnyx-oauth://jwks"
+	TemplateClient                    = "telnyx-oauth://clients/{client_id}"
+	TemplateGrant                     = "telnyx-oauth://grants/{id}"
+)
+
+// maxCompletions caps the values one completion/complete answer offers
+// (the spec allows 100; a picker needs far fewer).
+const maxCompletions = 50
+
+// Extras returns the server options that add resources, resource
+// templates, prompts and completions to a server made by NewServer, for the
+// tools that were selected: each resource and prompt stands on a tool
+// (telnyx-oauth://clients/{client_id} on get_oauth_client, and so on), so
+// --toolsets, --tools and --read-only govern them too.
+//
+//	srv := tools.NewServer(version, selected, tools.Extras(deps, selected)...)
+func Extras(d Deps, selected []Tool) []server.ServerOption {
+	on := map[string]bool{}
+	for _, t := range selected {
+		on[t.Name()] = true
+	}
+	var opts []server.ServerOption
+	res := resourceSet{d: d, on: on}
+	if res.any() {
+		opts = append(opts, server.WithResourceCapabilities(false, false), res.register())
+	}
+	pr := promptSet{d: d, on: on, caches: &jwksCaches{}}
+	if pr.any() {
+		opts = append(opts, server.WithPromptCapabilities(false), pr.register())
+	}
+	if res.completes() || pr.any() {
+		opts = append(opts,
+			server.WithCompletions(),
+			server.WithResourceCompletionProvider(res),
+			server.WithPromptCompletionProvider(pr),
+		)
+	}
+	return opts
+}
+
+// resourceSet is the resources the selected tools allow.
+type resourceSet struct {
+	d  Deps
+	on map[string]bool
+}
+
+func (r resourceSet) any() bool {
+	for _, name := range []string{"get_oauth_server_metadata", "get_oauth_protected_resource_metadata", "get_oauth_jwks", "get_oauth_client", "get_oauth_grant"} {
+		if r.on[name] {
+			return true
+		}
+	}
+	return false
+}
+
+func (r resourceSet) completes() bool { return r.on["get_oauth_client"] || r.on["get_oauth_grant"] }
+
+// register is a server option that adds the resources. Options run inside
+// NewMCPServer, so the server has them before it serves anything.
+func (r resourceSet) register() server.ServerOption {
+	return func(s *server.MCPServer) {
+		if r.on["get_oauth_server_metadata"] {
+			s.AddResource(mcp.NewResource(ResourceServerMetadata, "server-metadata",
+				mcp.WithResourceTitle("Telnyx OAuth authorization server metadata"),
+				mcp.WithResourceDescription("RFC 8414 metadata: endpoints, grant types, PKCE methods, scopes_supported, issuer."),
+				mcp.WithMIMEType("application/json")),
+				r.static(ResourceServerMetadata, func(ctx context.Context, api *telnyxapi.Client) (any, error) {
+					return api.GetAuthorizationServerMetadata(ctx)
+				}))
+		}
+		if r.on["get_oauth_protected_resource_metadata"] {
+			s.AddResource(mcp.NewResource(ResourceProtectedResourceMetadata, "protected-resource-metadata",
+				mcp.WithResourceTitle("Telnyx API protected resource metadata"),
+				mcp.WithResourceDescription("RFC 9728 metadata: the resource identifier and the authorization servers that issue tokens for it."),
+				mcp.WithMIMEType("application/json")),
+				r.static(ResourceProtectedResourceMetadata, func(ctx context.Context, api *telnyxapi.Client) (any, error) {
+					return api.GetProtectedResourceMetadata(ctx)
+				}))
+		}
+		if r.on["get_oauth_jwks"] {
+			s.AddResource(mcp.NewResource(ResourceJWKS, "jwks",
+				mcp.WithResourceTitle("Telnyx OAuth JWKS"),
+				mcp.WithResourceDescription("The JSON Web Key Set whose public keys verify Telnyx-issued access tokens."),
+				mcp.WithMIMEType("application/json")),
+				r.static(ResourceJWKS, func(ctx context.Context, api *telnyxapi.Client) (any, error) {
+					return api.GetJWKS(ctx)
+				}))
+		}
+		if r.on["get_oauth_client"] {
+			s.AddResourceTemplate(mcp.NewResourceTemplate(TemplateClient, "oauth-client",
+				mcp.WithTemplateTitle("Telnyx OAuth client"),
+				mcp.WithTemplateDescription("One OAuth client of the account by client_id (its secret is never shown). client_id completes from the account."),
+				mcp.WithTemplateMIMEType("application/json")),
+				r.templated("client_id", "use list_oauth_clients, or completion, to find the client_id",
+					func(ctx context.Context, api *telnyxapi.Client, id string) (any, error) {
+						cl, err := api.GetClient(ctx, id)
+						if err == nil {
+							cl.ClientSecret = nil
+						}
+						return cl, err
+					}))
+		}
+		if r.on["get_oauth_grant"] {
+			s.AddResourceTemplate(mcp.NewResourceTemplate(TemplateGrant, "oauth-grant",
+				mcp.WithTemplateTitle("Telnyx OAuth grant"),
+				mcp.WithTemplateDescription("One OAuth grant by id: client, scopes, last use. id completes from the account."),
+				mcp.WithTemplateMIMEType("application/json")),
+				r.templated("id", "use list_oauth_grants, or completion, to find the grant id",
+					func(ctx context.Context, api *telnyxapi.Client, id string) (any, error) {
+						return api.GetGrant(ctx, id)
+					}))
+		}
+	}
+}
+
+type fetchFunc func(ctx context.Context, api *telnyxapi.Client) (any, error)
+
+func (r resourceSet) static(uri string, get fetchFunc) server.ResourceHandlerFunc {
+	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		api, err := r.d.Client(ctx)
+		if err != nil {
+			return nil, resourceError(uri, "", err)
+		}
+		v, err := get(ctx, api)
+		if err != nil {
+			return nil, resourceError(uri, "", err)
+		}
+		return r.contents(req.Params.URI, v)
+	}
+}
+
+// templated reads one resource of a template. The id comes from the URI,
+// percent-decoded; the client validates it as a path segment before any
+// URL is built, as it does for the tools.
+func (r resourceSet) templated(param, notFound string, get func(ctx context.Context, api *telnyxapi.Client, id string) (any, error)) server.ResourceTemplateHandlerFunc {
+	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		id := templateArg(req.Params.Arguments, param)
+		if err := telnyxapi.CheckPathValue(param, id, telnyxapi.MaxIDLength); err != nil {
+			return nil, resourceError(req.Params.URI, notFound, err)
+		}
+		api, err := r.d.Client(ctx)
+		if err != nil {
+			return nil, resourceError(req.Params.URI, notFound, err)
+		}
+		v, err := get(ctx, api, id)
+		if err != nil {
+			return nil, resourceError(req.Params.URI, notFound, err)
+		}
+		return r.contents(req.Params.URI, v)
+	}
+}
+
+// contents sanitizes v like a tool result and returns it as JSON.
+func (r resourceSet) contents(uri string, v any) ([]mcp.ResourceContents, error) {
+	shape(reflect.ValueOf(v), r.d.Secrets == SecretsRedact, false)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, errors.New("internal error: encoding the resource")
+	}
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: b.String()}}, nil
+}
+
+// templateArg reads a URI template variable as mcp-go hands it over: the
+// matched values as a list.
+func templateArg(args map[string]any, name string) string {
+	switch v := args[name].(type) {
+	case string:
+		return v
+	case []string:
+		if len(v) == 1 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// resourceError maps a failure to the message a client sees, with the same
+// wording (and the same care about what leaks) as tool errors.
+func resourceError(uri, notFound string, err error) error {
+	res := errorResult(&spec{name: "reading " + telnyxapi.SanitizeText(uri), notFound: notFound}, err)
+	var parts []string
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			parts = append(parts, tc.Text)
+		}
+	}
+	return errors.New(strings.Join(parts, " "))
+}
+
+// CompleteResourceArgument offers ids for the templates' variables: the
+// account's client_ids and grant ids that start with what was typed, from
+// the first page (100) of the list, at most maxCompletions of them.
+func (r resourceSet) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	var ids []string
+	var more bool
+	switch {
+	case uri == TemplateClient && arg.Name == "client_id" && r.on["get_oauth_client"]:
+		api, err := r.d.Client(ctx)
+		if err != nil {
+			return nil, resourceError(uri, "", err)
+		}
+		list, err := api.ListClients(ctx, telnyxapi.ListClientsParams{Page: telnyxapi.PageParams{Number: 1, Size: telnyxapi.MaxPageSize}})
+		if err != nil {
+			return nil, resourceError(uri, "", err)
+		}
+		for _, c := range list.Data {
+			ids = append(ids, c.ClientID)
+		}
+		more = list.Meta.HasMore()
+	case uri == TemplateGrant && arg.Name == "id" && r.on["get_oauth_grant"]:
+		api, err := r.d.Client(ctx)
+		if err != nil {
+			return nil, resourceError(uri, "", err)
+		}
+		list, err := api.ListGrants(ctx, telnyxapi.PageParams{Number: 1, Size: telnyxapi.MaxPageSize})
+		if err != nil {
+			return nil, resourceError(uri, "", err)
+		}
+		for _, g := range list.Data {
+			ids = append(ids, g.ID)
+		}
+		more = list.Meta.HasMore()
+	default:
+		return &mcp.Completion{Values: []string{}}, nil
+	}
+	return completion(ids, arg.Value, more), nil
+}
+
+// completion keeps the candidates that start with prefix (ignoring case)
+// and could be read back (valid path values), capped at maxCompletions.
+func completion(candidates []string, prefix string, more bool) *mcp.Completion {
+	values := []string{}
+	for _, c := range candidates {
+		if telnyxapi.CheckPathValue("id", c, telnyxapi.MaxIDLength) != nil {
+			continue
+		}
+		if strings.HasPrefix(strings.ToLower(c), strings.ToLower(prefix)) {
+			values = append(values, c)
+		}
+	}
+	slices.Sort(values)
+	values = slices.Compact(values)
+	total := len(values)
+	if len(values) > maxCompletions {
+		values = values[:maxCompletions]
+	}
+	return &mcp.Completion{Values: values, Total: total, HasMore: more || total > len(values)}
+}
