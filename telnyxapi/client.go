@@ -11,6 +11,7 @@ package telnyxapi
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -595,6 +596,13 @@ func (c *Client) scrubber(cl *call) func(string) string {
 	for _, s := range []string{c.cfg.APIKey, c.cfg.ClientSecret, cl.clientAuth.ClientSecret} {
 		if len(s) >= 4 {
 			secrets = append(secrets, s)
+		}
+	}
+	// An upstream that echoes the Authorization header echoes HTTP Basic
+	// credentials base64-encoded, which hides the secret from the list above.
+	for _, a := range []ClientAuth{cl.clientAuth, {ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret}} {
+		if a.ClientID != "" && a.ClientSecret != "" {
+			secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(a.ClientID+":"+a.ClientSecret)))
 		}
 	}
 	if c.tokens != nil {
