@@ -40,12 +40,18 @@ type extrasEnv struct {
 type extrasConfig struct {
 	sel  tools.Selection
 	fake telnyxfake.Options
+	wrap func(tools.ClientFunc) tools.ClientFunc
 }
 
 type extrasOption func(*extrasConfig)
 
 func selecting(sel tools.Selection) extrasOption {
 	return func(c *extrasConfig) { c.sel = sel }
+}
+
+// wrapClient replaces the ClientFunc the server gets.
+func wrapClient(wrap func(tools.ClientFunc) tools.ClientFunc) extrasOption {
+	return func(c *extrasConfig) { c.wrap = wrap }
 }
 
 // fakeClock makes the fake read the time from now.
@@ -77,8 +83,12 @@ func newExtrasEnv(t *testing.T, opts ...extrasOption) *extrasEnv {
 	})
 	require.NoError(t, err)
 
+	clientFunc := tools.ClientFunc(func(context.Context) (*telnyxapi.Client, error) { return api, nil })
+	if cfg.wrap != nil {
+		clientFunc = cfg.wrap(clientFunc)
+	}
 	deps := tools.Deps{
-		Client:  func(context.Context) (*telnyxapi.Client, error) { return api, nil },
+		Client:  clientFunc,
 		Confirm: tools.NewConfirmer(true, nil),
 		Secrets: tools.SecretsShow,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),

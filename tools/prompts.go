@@ -84,7 +84,7 @@ func (p promptSet) register() server.ServerOption {
 					mcp.ArgumentDescription("Where users return after signing in, comma-separated: https, or http on 127.0.0.1/localhost. Not needed for server.")),
 				mcp.WithArgument("app_name", mcp.ArgumentTitle("App name"),
 					mcp.ArgumentDescription("The name users see on the consent screen.")),
-			), p.setUpClient)
+			), guard(p.d, PromptSetUpClient, p.setUpClient))
 		}
 		if p.audit() {
 			s.AddPrompt(mcp.NewPrompt(PromptAuditGrants,
@@ -92,7 +92,7 @@ func (p promptSet) register() server.ServerOption {
 				mcp.WithPromptDescription("List the account's OAuth grants, flag those unused for N days, and propose revoking them one at a time."),
 				mcp.WithArgument("days", mcp.ArgumentTitle("Idle days"),
 					mcp.ArgumentDescription(fmt.Sprintf("Flag grants not used for this many days (default %d).", defaultIdleDays))),
-			), p.auditGrants)
+			), guard(p.d, PromptAuditGrants, p.auditGrants))
 		}
 		if p.debug() {
 			s.AddPrompt(mcp.NewPrompt(PromptDebugToken,
@@ -104,13 +104,14 @@ func (p promptSet) register() server.ServerOption {
 					mcp.ArgumentDescription("Require this audience (optional).")),
 				mcp.WithArgument("required_scopes", mcp.ArgumentTitle("Required scopes"),
 					mcp.ArgumentDescription("Space-separated scopes the token must carry (optional).")),
-			), p.debugToken)
+			), guard(p.d, PromptDebugToken, p.debugToken))
 		}
 	}
 }
 
 // CompletePromptArgument offers the fixed choices of prompt arguments.
-func (p promptSet) CompletePromptArgument(_ context.Context, prompt string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+func (p promptSet) CompletePromptArgument(_ context.Context, prompt string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (c *mcp.Completion, err error) {
+	defer recoverInto(p.d, "completion", &err)
 	var choices []string
 	switch {
 	case prompt == PromptSetUpClient && arg.Name == "app_type" && p.setUp():

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -137,7 +139,7 @@ func (r resourceSet) register() server.ServerOption {
 type fetchFunc func(ctx context.Context, api *telnyxapi.Client) (any, error)
 
 func (r resourceSet) static(uri string, get fetchFunc) server.ResourceHandlerFunc {
-	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	return guard(r.d, uri, func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		api, err := r.d.Client(ctx)
 		if err != nil {
 			return nil, resourceError(uri, "", err)
@@ -147,14 +149,14 @@ func (r resourceSet) static(uri string, get fetchFunc) server.ResourceHandlerFun
 			return nil, resourceError(uri, "", err)
 		}
 		return r.contents(req.Params.URI, v)
-	}
+	})
 }
 
 // templated reads one resource of a template. The id comes from the URI,
 // percent-decoded; the client validates it as a path segment before any
 // URL is built, as it does for the tools.
 func (r resourceSet) templated(param, notFound string, get func(ctx context.Context, api *telnyxapi.Client, id string) (any, error)) server.ResourceTemplateHandlerFunc {
-	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	return guard(r.d, "resource template "+param, func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		id := templateArg(req.Params.Arguments, param)
 		if err := telnyxapi.CheckPathValue(param, id, telnyxapi.MaxIDLength); err != nil {
 			return nil, resourceError(req.Params.URI, notFound, err)
@@ -168,7 +170,7 @@ func (r resourceSet) templated(param, notFound string, get func(ctx context.Cont
 			return nil, resourceError(req.Params.URI, notFound, err)
 		}
 		return r.contents(req.Params.URI, v)
-	}
+	})
 }
 
 // contents sanitizes v like a tool result and returns it as JSON.
@@ -214,7 +216,8 @@ func resourceError(uri, notFound string, err error) error {
 // CompleteResourceArgument offers ids for the templates' variables: the
 // account's client_ids and grant ids that start with what was typed, from
 // the first page (100) of the list, at most maxCompletions of them.
-func (r resourceSet) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+func (r resourceSet) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (c *mcp.Completion, err error) {
+	defer recoverInto(r.d, "completion", &err)
 	var ids []string
 	var more bool
 	switch {
@@ -269,4 +272,22 @@ func completion(candidates []string, prefix string, more bool) *mcp.Completion {
 		values = values[:maxCompletions]
 	}
 	return &mcp.Completion{Values: values, Total: total, HasMore: more || total > len(values)}
+}
+
+// guard turns a panic in a resource or prompt handler into an error with a
+// reference to the log line, as define does for tools: the server keeps
+// running whatever the transport.
+func guard[Req, Res any](d Deps, name string, h func(context.Context, Req) (Res, error)) func(context.Context, Req) (Res, error) {
+	return func(ctx context.Context, req Req) (res Res, err error) {
+		defer recoverInto(d, name, &err)
+		return h(ctx, req)
+	}
+}
+
+func recoverInto(d Deps, name string, err *error) {
+	if p := recover(); p != nil {
+		ref := newRef()
+		d.logger().Error("handler panicked", "handler", name, "ref", ref, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		*err = fmt.Errorf("internal error in %s (reference %s); the server keeps running", telnyxapi.SanitizeText(name), ref)
+	}
 }

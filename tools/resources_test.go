@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
@@ -229,4 +231,23 @@ func TestResourcesFollowTheSelection(t *testing.T) {
 	list, err = ro.mcp.ListResources(t.Context(), mcp.ListResourcesRequest{})
 	require.NoError(t, err)
 	assert.Len(t, list.Resources, 3, "resources are reads: --read-only keeps them")
+}
+
+// TestExtrasRecoverPanics: a panic in a resource, prompt or completion
+// handler is an error with a reference, and the server keeps serving.
+func TestExtrasRecoverPanics(t *testing.T) {
+	t.Parallel()
+	e := newExtrasEnv(t, wrapClient(func(tools.ClientFunc) tools.ClientFunc {
+		return func(context.Context) (*telnyxapi.Client, error) { panic("boom") }
+	}))
+	assert.Contains(t, e.readResourceError(t, tools.ResourceJWKS), "internal error in telnyx-oauth://jwks (reference ")
+	assert.Contains(t, e.readResourceError(t, "telnyx-oauth://grants/"+telnyxfake.DemoStaleGrantID), "internal error in")
+	assert.Contains(t, e.getPromptError(t, tools.PromptAuditGrants, nil), "internal error in audit_oauth_grants")
+	var req mcp.CompleteRequest
+	req.Params.Ref = templateRef(tools.TemplateClient)
+	req.Params.Argument = mcp.CompleteArgument{Name: "client_id"}
+	_, err := e.mcp.Complete(t.Context(), req)
+	assert.ErrorContains(t, err, "internal error in completion")
+	_, err = e.mcp.ListTools(t.Context(), mcp.ListToolsRequest{})
+	assert.NoError(t, err, "the server keeps serving")
 }
