@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// All returns every tool, in the order tools/list shows them. Adding a tool
-// means one line here.
+// All returns every tool, grouped by toolset (tools/list sorts them by
+// name). Adding a tool means one line here.
 func All(d Deps) []Tool {
 	return []Tool{
 		GetOAuthServerMetadata(d),

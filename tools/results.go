@@ -161,14 +161,14 @@ func errorResult(s *spec, err error) *mcp.CallToolResult {
 		msg = fmt.Sprintf("Telnyx answered %d with a redirect, which this server never follows (credentials go to the configured host only). %v", redirect.Status, redirect)
 	case errors.As(err, &respErr):
 		msg = fmt.Sprintf("Telnyx sent a response that could not be used: %v. Try again later; if it persists, a proxy may be in the way.", respErr)
+	case errors.Is(err, context.Canceled):
+		msg = "the call was cancelled."
+	case errors.Is(err, context.DeadlineExceeded):
+		msg = "the call timed out (see --timeout and --attempt-timeout); try again, or raise the limits."
 	case errors.As(err, &netErr):
 		msg = fmt.Sprintf("%v. Check the network and --base-url, then try again.", netErr)
 	case telnyxapi.IsCredentialError(err):
 		msg = err.Error() + "."
-	case errors.Is(err, context.Canceled):
-		msg = "the call was cancelled."
-	case errors.Is(err, context.DeadlineExceeded):
-		msg = "the call timed out (see --timeout)."
 	default:
 		msg = err.Error()
 	}

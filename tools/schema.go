@@ -10,6 +10,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 	sjson "github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -82,6 +83,11 @@ func describe(ve *sjson.ValidationError) string {
 		if len(e.Causes) == 0 {
 			where := strings.Join(e.InstanceLocation, ".")
 			msg := e.ErrorKind.LocalizedString(printer)
+			if _, ok := e.ErrorKind.(*kind.Pattern); ok {
+				// Every pattern in these schemas is the path-value rule; its
+				// regex, quoted back, helps nobody.
+				msg = `must not contain "/", "?", "#", "%", "\" or whitespace`
+			}
 			if where != "" {
 				msg = where + ": " + msg
 			}
