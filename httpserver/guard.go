@@ -1,0 +1,298 @@
+package httpserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
+)
+
+// Everything in this file runs before mcp-go sees a request, in this
+// order: Host, Origin, credentials in the query, authentication, method,
+// Content-Type, body size, then the session checks. Nothing creates state
+// (a session, a rate-limit entry) before authentication succeeds, and no
+// body is read before it either.
+
+// corsAllowHeaders are the request headers a browser client may send.
+const corsAllowHeaders = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID"
+
+// serveMCP is the /mcp endpoint.
+func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
+	if !s.hostAllowed(r) {
+		s.reject(w, r, http.StatusForbidden, "host", "Host not allowed")
+		return
+	}
+	origin, ok := s.originAllowed(r)
+	if !ok {
+		s.reject(w, r, http.StatusForbidden, "origin", "Origin not allowed")
+		return
+	}
+	if origin != "" {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "POST, GET, DELETE")
+			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	if credentialInQuery(r) {
+		s.unauthorized(w, r, "query_credential", "credentials are accepted only in the Authorization header, never in the URL", true)
+		return
+	}
+	c, err := s.auth.authenticate(r)
+	if err != nil {
+		s.unauthorized(w, r, "unauthorized", "a valid bearer credential is required (Authorization: Bearer …)", !errors.Is(err, errNoCredential))
+		return
+	}
+	switch r.Method {
+	case http.MethodPost, http.MethodGet, http.MethodDelete:
+	default:
+		w.Header().Set("Allow", "POST, GET, DELETE")
+		s.reject(w, r, http.StatusMethodNotAllowed, "method", "method not allowed")
+		return
+	}
+
+	var body []byte
+	if r.Method == http.MethodPost {
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			s.reject(w, r, http.StatusUnsupportedMediaType, "content_type", "Content-Type must be application/json")
+			return
+		}
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			s.reject(w, r, http.StatusRequestEntityTooLarge, "body_too_large", "request body too large")
+			return
+		}
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				s.reject(w, r, http.StatusRequestEntityTooLarge, "body_too_large", "request body too large")
+			} else {
+				s.reject(w, r, http.StatusBadRequest, "body_read", "could not read the request body")
+			}
+			return
+		}
+	}
+
+	ctx := tools.WithPrincipal(withCaller(r.Context(), c), c.principal)
+	var reserved string
+	if method, modern := peek(r, body); s.sessions != nil && !modern {
+		if r.Method == http.MethodPost && method == string(mcp.MethodInitialize) {
+			id, ok := s.sessions.create(c.principal)
+			if !ok {
+				w.Header().Set("Retry-After", "60")
+				s.reject(w, r, http.StatusServiceUnavailable, "session_cap", "too many live sessions; retry later")
+				return
+			}
+			reserved = id
+			ctx = withReservedSession(ctx, id)
+		} else {
+			id := r.Header.Get(server.HeaderKeySessionID)
+			if id == "" {
+				s.reject(w, r, http.StatusBadRequest, "session_missing", "Mcp-Session-Id header required: initialize first")
+				return
+			}
+			switch err := s.sessions.check(id, c.principal); {
+			case errors.Is(err, errSessionForeign):
+				s.reject(w, r, http.StatusForbidden, "session_foreign", "this session belongs to another caller")
+				return
+			case err != nil:
+				s.reject(w, r, http.StatusNotFound, "session_unknown", "unknown or expired session: initialize again")
+				return
+			}
+		}
+	}
+
+	r = r.WithContext(ctx)
+	if body != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+	}
+	s.mcpServed.Add(1)
+	target := s.mcpWrite
+	if c.role == RoleRead {
+		target = s.mcpRead
+	}
+	target.ServeHTTP(w, r)
+	if reserved != "" && w.Header().Get(server.HeaderKeySessionID) != reserved {
+		s.sessions.remove(reserved) // initialize failed: nothing to keep
+	}
+}
+
+// peek reads what the session checks need from a request: its JSON-RPC
+// method, and whether it uses the 2026-07-28 protocol, which has no
+// sessions (decided as mcp-go decides it: by the header or the body's
+// _meta).
+func peek(r *http.Request, body []byte) (method string, modern bool) {
+	var msg struct {
+		Method string `json:"method"`
+		Params struct {
+			Meta *mcp.Meta `json:"_meta"`
+		} `json:"params"`
+	}
+	if len(body) > 0 && json.Unmarshal(body, &msg) != nil {
+		msg.Method, msg.Params.Meta = "", nil // not one JSON-RPC object: mcp-go answers it
+	}
+	return msg.Method, mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) ||
+		mcp.IsModernProtocol(msg.Params.Meta.ProtocolVersion())
+}
+
+// hostAllowed checks the Host header (or, behind a trusted proxy,
+// X-Forwarded-Host) against the allow-list: loopback names on any port,
+// plus --allowed-hosts. Its job is DNS rebinding: a page on an attacker's
+// domain that resolves to this server carries the attacker's name in Host.
+func (s *Server) hostAllowed(r *http.Request) bool {
+	host := r.Host
+	if s.cfg.TrustProxyHeaders {
+		if xf := r.Header.Get("X-Forwarded-Host"); xf != "" {
+			host, _, _ = strings.Cut(xf, ",")
+			host = strings.TrimSpace(host)
+		}
+	}
+	host = strings.ToLower(host)
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	name = strings.TrimSuffix(strings.Trim(name, "[]"), ".")
+	if name == "" {
+		return false
+	}
+	if telnyxapi.IsLoopbackHost(name) {
+		return true
+	}
+	for _, a := range s.allowedHosts {
+		if a == host || a == name {
+			return true
+		}
+	}
+	return false
+}
+
+// originAllowed checks Origin: absent (native clients) is allowed, a
+// loopback origin is allowed, anything else must be listed in
+// --allowed-origins. It returns the origin to echo in CORS headers.
+func (s *Server) originAllowed(r *http.Request) (string, bool) {
+	values := r.Header.Values("Origin")
+	if len(values) == 0 {
+		return "", true
+	}
+	if len(values) > 1 {
+		return "", false
+	}
+	o := strings.ToLower(strings.TrimSpace(values[0]))
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.User != nil {
+		return "", false // includes "null"
+	}
+	if telnyxapi.IsLoopbackHost(u.Hostname()) {
+		return values[0], true
+	}
+	for _, a := range s.allowedOrigins {
+		if a == o {
+			return values[0], true
+		}
+	}
+	return "", false
+}
+
+// reject answers with status and a JSON-RPC error without id, which the
+// spec allows for transport-level refusals, and counts the reason.
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int, reason, msg string) {
+	s.metrics.reject(reason)
+	s.log.Debug("request refused", "reason", reason, "status", status, "method", r.Method, "remote", s.remoteAddr(r))
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]any{
+		"jsonrpc": "2.0",
+		"id":      nil,
+		"error":   map[string]any{"code": -32600, "message": msg},
+	})
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// unauthorized answers 401 with the Bearer challenge; invalid says a
+// credential was presented and refused.
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, reason, msg string, invalid bool) {
+	challenge := `Bearer realm="telnyx-oauth-mcp"`
+	if invalid {
+		challenge += `, error="invalid_token"`
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
+	s.reject(w, r, http.StatusUnauthorized, reason, msg)
+}
+
+// remoteAddr is the client's address for logs: the connection's peer, or
+// behind a trusted proxy the first X-Forwarded-For entry.
+func (s *Server) remoteAddr(r *http.Request) string {
+	if s.cfg.TrustProxyHeaders {
+		if xf := r.Header.Get("X-Forwarded-For"); xf != "" {
+			first, _, _ := strings.Cut(xf, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	return r.RemoteAddr
+}
+
+// normalizeHosts lower-cases the --allowed-hosts entries; an entry with a
+// port matches only that port.
+func normalizeHosts(in []string) []string {
+	var out []string
+	for _, h := range in {
+		h = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
+		if h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// normalizeOrigins checks and lower-cases the --allowed-origins entries:
+// scheme://host[:port], nothing more.
+func normalizeOrigins(in []string) ([]string, error) {
+	var out []string
+	for _, o := range in {
+		o = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(o)), "/")
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+			return nil, errors.New("allowed origin " + strconv.Quote(o) + ": want scheme://host[:port], e.g. https://app.example.com")
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func hasPublicHost(hosts []string) bool {
+	for _, h := range hosts {
+		name := h
+		if n, _, err := net.SplitHostPort(h); err == nil {
+			name = n
+		}
+		if !telnyxapi.IsLoopbackHost(strings.Trim(name, "[]")) {
+			return true
+		}
+	}
+	return false
+}

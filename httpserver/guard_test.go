@@ -1,0 +1,183 @@
+package httpserver
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestGuards: the hardening in front of mcp-go, each over real HTTP.
+// Foreign Origin and Host get 403, a text/plain POST 415, a missing or
+// wrong credential 401 with a Bearer challenge, a token in the query 401;
+// X-Forwarded-Host counts only behind a trusted proxy. None of the refused
+// requests reaches mcp-go.
+func TestGuards(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	ts := startServer(t, up, func(c *Config) {
+		c.Stateless = true
+		c.AllowedOrigins = []string{"https://app.example.com"}
+		c.AllowedHosts = []string{"mcp.example.com", "internal.example:8443"}
+	})
+	trusting := startServer(t, up, func(c *Config) { c.Stateless = true; c.TrustProxyHeaders = true })
+	hc := httpClient(t)
+	port := ts.Addr[strings.LastIndexByte(ts.Addr, ':')+1:]
+	ok := bearer(keyAlice)
+
+	tests := []struct {
+		name   string
+		srv    *testServer
+		header map[string]string
+		query  string
+		want   int
+	}{
+		{"plain request", ts, ok, "", http.StatusOK},
+		{"Origin evil", ts, with(ok, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"), "", http.StatusForbidden},
+		{"Origin null", ts, with(ok, "Origin", "null"), "", http.StatusForbidden},
+		{"Origin evil on a loopback port", ts, with(ok, "Origin", "https://evil.example:"+port), "", http.StatusForbidden},
+		{"Origin loopback", ts, with(ok, "Origin", "http://localhost:6274"), "", http.StatusOK},
+		{"Origin allowed", ts, with(ok, "Origin", "https://app.example.com"), "", http.StatusOK},
+		{"Host evil", ts, with(ok, "Host", "evil.example"), "", http.StatusForbidden},
+		{"Host evil with port", ts, with(ok, "Host", "evil.example:80"), "", http.StatusForbidden},
+		{"Host look-alike", ts, with(ok, "Host", "localhost.evil.com"), "", http.StatusForbidden},
+		{"Host 127.0.0.1", ts, with(ok, "Host", "127.0.0.1:"+port), "", http.StatusOK},
+		{"Host localhost", ts, with(ok, "Host", "localhost:"+port), "", http.StatusOK},
+		{"Host [::1]", ts, with(ok, "Host", "[::1]:"+port), "", http.StatusOK},
+		{"Host allowed", ts, with(ok, "Host", "mcp.example.com"), "", http.StatusOK},
+		{"Host allowed only on its port", ts, with(ok, "Host", "internal.example:80"), "", http.StatusForbidden},
+		{"Host allowed with its port", ts, with(ok, "Host", "internal.example:8443"), "", http.StatusOK},
+		{"X-Forwarded-Host ignored", ts, with(ok, "X-Forwarded-Host", "evil.example"), "", http.StatusOK},
+		{"X-Forwarded-Host trusted", trusting, with(ok, "X-Forwarded-Host", "evil.example"), "", http.StatusForbidden},
+		{"Content-Type text/plain", ts, with(ok, "Content-Type", "text/plain"), "", http.StatusUnsupportedMediaType},
+		{"no credential", ts, nil, "", http.StatusUnauthorized},
+		{"Basic credential", ts, map[string]string{"Authorization": "Basic YWxpY2U6cHc="}, "", http.StatusUnauthorized},
+		{"malformed bearer", ts, map[string]string{"Authorization": "Bearer two words"}, "", http.StatusUnauthorized},
+		{"token in the query", ts, ok, "?access_token=" + keyAlice, http.StatusUnauthorized},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := tc.srv.mcpServed.Load()
+			status, h, body := rawPost(t, hc, tc.srv.URL+tc.query, tc.header, initializeBody)
+			assert.Equal(t, tc.want, status, body)
+			if tc.want != http.StatusOK {
+				assert.Equal(t, before, tc.srv.mcpServed.Load(), "refused before mcp-go")
+			}
+			if tc.want == http.StatusUnauthorized {
+				assert.True(t, strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer "), "challenge: %q", h.Get("WWW-Authenticate"))
+			}
+			if o := tc.header["Origin"]; tc.want == http.StatusOK && o != "" {
+				assert.Equal(t, o, h.Get("Access-Control-Allow-Origin"))
+			}
+		})
+	}
+
+	t.Run("CORS preflight for an allowed origin", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodOptions, ts.URL, nil)
+		require.NoError(t, err)
+		req.Header.Set("Origin", "https://app.example.com")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+		assert.Contains(t, resp.Header.Get("Access-Control-Allow-Headers"), "Authorization")
+	})
+}
+
+// TestBodyCap: a 5 MiB body gets 413 whether it announces its length or
+// comes chunked, and the MCP handler never runs; nothing reaches Telnyx.
+func TestBodyCap(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	ts := startServer(t, up, func(c *Config) { c.Stateless = true })
+	hc := httpClient(t)
+	huge := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_oauth_client","arguments":{"name":"` +
+		strings.Repeat("x", 5<<20) + `"}}}`
+
+	for _, chunked := range []bool{false, true} {
+		name := "Content-Length"
+		if chunked {
+			name = "chunked"
+		}
+		t.Run(name, func(t *testing.T) {
+			var body io.Reader = strings.NewReader(huge)
+			if chunked {
+				body = io.MultiReader(body) // hides the length: sent chunked
+			}
+			req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, ts.URL, body)
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+keyAlice)
+			if chunked {
+				require.Equal(t, int64(0), req.ContentLength)
+				req.ContentLength = -1
+			}
+			resp, err := hc.Do(req)
+			if chunked && err != nil {
+				// The server answers 413 and hangs up once the cap is
+				// read; a client still sending may see the reset instead.
+				t.Logf("chunked: %v", err)
+				return
+			}
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+		})
+	}
+	assert.Zero(t, ts.mcpServed.Load(), "the MCP handler never ran")
+	assert.Empty(t, up.Requests(), "nothing reached Telnyx")
+	assert.Contains(t, scrape(t, ts), `telnyx_mcp_rejected_requests_total{reason="body_too_large"} 2`)
+
+	// Just under the cap is fine.
+	small := bytes.Repeat([]byte(" "), 1<<20-len(initializeBody))
+	status, _, _ := rawPost(t, hc, ts.URL, bearer(keyAlice), initializeBody+string(small))
+	assert.Equal(t, http.StatusOK, status)
+}
+
+// scrape returns the /metrics text.
+func scrape(t *testing.T, ts *testServer) string {
+	t.Helper()
+	resp, err := httpClient(t).Get(ts.Root + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	return string(b)
+}
+
+// TestStreamsAndVersions: a 2025-11-25 GET (the standalone SSE stream) is
+// refused with 405 by a stateless server, which is what keeps mcp-go from
+// registering one shared session under the empty id; a stateful server
+// wants the session id on it (400 without). An unsupported
+// Mcp-Protocol-Version gets 400.
+func TestStreamsAndVersions(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	stateless := startServer(t, up, func(c *Config) { c.Stateless = true })
+	stateful := startServer(t, up, nil)
+	hc := httpClient(t)
+	get := func(url string) int {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+keyAlice)
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusMethodNotAllowed, get(stateless.URL))
+	assert.Equal(t, http.StatusBadRequest, get(stateful.URL))
+
+	status, _, _ := rawPost(t, hc, stateless.URL, with(bearer(keyAlice), "Mcp-Protocol-Version", "1999-01-01"),
+		`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+}

@@ -1,0 +1,265 @@
+package httpserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
+)
+
+// bucket is a token bucket: capacity calls at once, refilled at perSec.
+// A zero perSec means no limit.
+type bucket struct {
+	tokens, capacity, perSec float64
+	last                     time.Time
+}
+
+func newBucket(perMinute int, now time.Time) bucket {
+	if perMinute <= 0 {
+		return bucket{}
+	}
+	return bucket{tokens: float64(perMinute), capacity: float64(perMinute), perSec: float64(perMinute) / 60, last: now}
+}
+
+func (b *bucket) refill(now time.Time) {
+	if b.perSec == 0 {
+		return
+	}
+	b.tokens = math.Min(b.capacity, b.tokens+now.Sub(b.last).Seconds()*b.perSec)
+	b.last = now
+}
+
+// wait is how long until one token is there; 0 when one is.
+func (b *bucket) wait() time.Duration {
+	if b.perSec == 0 || b.tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - b.tokens) / b.perSec * float64(time.Second))
+}
+
+func (b *bucket) take() {
+	if b.perSec != 0 {
+		b.tokens--
+	}
+}
+
+func (b *bucket) full() bool { return b.perSec == 0 || b.tokens >= b.capacity }
+
+// callerState is one caller's rate limits and concurrency slots.
+type callerState struct {
+	mu       sync.Mutex
+	all, mut bucket
+	slots    chan struct{}
+}
+
+// allow takes a token from the caller's buckets (both, for a mutating
+// call), or says how long to wait and which limit was hit.
+func (cs *callerState) allow(mutating bool, now time.Time) (time.Duration, string) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.all.refill(now)
+	cs.mut.refill(now)
+	wait, which := cs.all.wait(), "tool calls"
+	if w := cs.mut.wait(); mutating && w > wait {
+		wait, which = w, "calls of tools that change something"
+	}
+	if wait > 0 {
+		return wait, which
+	}
+	cs.all.take()
+	if mutating {
+		cs.mut.take()
+	}
+	return 0, ""
+}
+
+func (cs *callerState) idle(now time.Time) bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.all.refill(now)
+	cs.mut.refill(now)
+	return cs.all.full() && cs.mut.full() && len(cs.slots) == 0
+}
+
+// limits holds every caller's state. Callers that have been quiet long
+// enough to be back at full allowance are forgotten, so the map stays
+// bounded by the callers active within about a minute.
+type limits struct {
+	perMinute, mutatingPerMinute, concurrency int
+	now                                       func() time.Time
+
+	mu        sync.Mutex
+	callers   map[string]*callerState
+	lastPrune time.Time
+}
+
+const pruneAbove = 1024
+
+func (l *limits) get(principal string) *callerState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if cs, ok := l.callers[principal]; ok {
+		return cs
+	}
+	if len(l.callers) >= pruneAbove && now.Sub(l.lastPrune) >= time.Second {
+		l.lastPrune = now
+		for p, cs := range l.callers {
+			if cs.idle(now) {
+				delete(l.callers, p)
+			}
+		}
+	}
+	cs := &callerState{
+		all:   newBucket(l.perMinute, now),
+		mut:   newBucket(l.mutatingPerMinute, now),
+		slots: make(chan struct{}, l.concurrency),
+	}
+	l.callers[principal] = cs
+	return cs
+}
+
+// toolMiddleware enforces the caller's rate limits and concurrency cap on
+// every tool call, counts calls by outcome, and writes an audit line for
+// every call of a tool that changes something.
+func (s *Server) toolMiddleware(byName map[string]tools.Tool) server.ToolHandlerMiddleware {
+	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			start := s.now()
+			name := req.Params.Name
+			t := byName[name]
+			mutating := !t.ReadOnly()
+			c := callerFrom(ctx)
+			if c == nil { // never: the guard authenticates every request
+				return mcp.NewToolResultError("unauthenticated"), nil
+			}
+			cs := s.limits.get(c.principal)
+
+			var (
+				res     *mcp.CallToolResult
+				err     error
+				outcome string
+			)
+			if wait, which := cs.allow(mutating, start); wait > 0 {
+				secs := int(math.Ceil(wait.Seconds()))
+				res = mcp.NewToolResultError(fmt.Sprintf("rate limited: too many %s from this caller; retry after %d s. Nothing was done.", which, secs))
+				outcome = "rate_limited"
+				s.metrics.reject("rate_limited")
+			} else {
+				select {
+				case cs.slots <- struct{}{}:
+					func() {
+						defer func() { <-cs.slots }() // even if next panics
+						res, err = next(ctx, req)
+					}()
+					outcome = outcomeOf(res, err)
+				case <-ctx.Done():
+					res, outcome = mcp.NewToolResultError("cancelled while waiting for one of this caller's other calls to finish; nothing was done"), "canceled"
+				}
+			}
+			s.metrics.toolCall(name, outcome)
+			if mutating {
+				s.audit.write(auditRecord{
+					Time:       start.UTC().Format(time.RFC3339Nano),
+					Caller:     c.principal,
+					Role:       c.role,
+					Tool:       name,
+					Kind:       tools.Kind(t),
+					Target:     auditTarget(req, res),
+					Outcome:    outcome,
+					DurationMS: s.now().Sub(start).Milliseconds(),
+				})
+			}
+			return res, err
+		}
+	}
+}
+
+func outcomeOf(res *mcp.CallToolResult, err error) string {
+	switch {
+	case err != nil:
+		return "error"
+	case res == nil:
+		return "none"
+	case res.IsError:
+		return "error"
+	case res.ResultType == mcp.ResultTypeInputRequired:
+		return "input_required"
+	}
+	return "ok"
+}
+
+// auditRecord is one audit line. It names who did what to which object,
+// and never carries arguments beyond that id, results, or credentials.
+type auditRecord struct {
+	Time       string `json:"time"`
+	Caller     string `json:"caller"`
+	Role       string `json:"role"`
+	Tool       string `json:"tool"`
+	Kind       string `json:"kind"`
+	Target     string `json:"target,omitempty"`
+	Outcome    string `json:"outcome"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+type auditLog struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (a *auditLog) write(rec auditRecord) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, _ = a.w.Write(append(b, '\n'))
+}
+
+// auditTarget is the object a call acts on: the client or grant id from the
+// arguments, or the id of the client a create or register made. Only these
+// id fields are read: others (consent tokens, codes) are secrets.
+func auditTarget(req mcp.CallToolRequest, res *mcp.CallToolResult) string {
+	args := req.GetArguments()
+	for _, k := range []string{"client_id", "grant_id"} {
+		if v, ok := args[k].(string); ok && v != "" {
+			return clipID(v)
+		}
+	}
+	if res == nil || res.IsError || res.StructuredContent == nil {
+		return ""
+	}
+	raw, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		return ""
+	}
+	var out struct {
+		ClientID string `json:"client_id"`
+		Client   struct {
+			ClientID string `json:"client_id"`
+		} `json:"client"`
+	}
+	if json.Unmarshal(raw, &out) != nil {
+		return ""
+	}
+	if out.Client.ClientID != "" {
+		return clipID(out.Client.ClientID)
+	}
+	return clipID(out.ClientID)
+}
+
+func clipID(s string) string {
+	if len(s) > 128 {
+		return s[:128] + "…"
+	}
+	return s
+}

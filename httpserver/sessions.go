@@ -1,0 +1,182 @@
+package httpserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Sessions exist only for 2025-11-25 clients of a stateful server: the
+// 2026-07-28 protocol has none, and a stateless server never mints them.
+// mcp-go's own stateful manager is neither bound to the caller nor bounded
+// (its set of terminated ids only grows), so this store replaces it: every
+// id is random, belongs to the principal that created it, expires when idle
+// and counts against a cap.
+
+var (
+	errSessionUnknown = errors.New("unknown or expired session")
+	errSessionForeign = errors.New("session belongs to another caller")
+)
+
+type session struct {
+	principal string
+	last      time.Time
+}
+
+type sessionStore struct {
+	max int
+	ttl time.Duration
+	now func() time.Time
+
+	mu        sync.Mutex
+	byID      map[string]*session
+	lastSweep time.Time
+}
+
+func newSessionStore(max int, ttl time.Duration, now func() time.Time) *sessionStore {
+	return &sessionStore{max: max, ttl: ttl, now: now, byID: map[string]*session{}}
+}
+
+// newSessionID returns 192 random bits, URL-safe: visible ASCII as the spec
+// asks, and unguessable, though an id is never taken as authentication.
+func newSessionID() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// create starts a session for principal, unless the cap is reached.
+func (st *sessionStore) create(principal string) (string, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := st.now()
+	if len(st.byID) >= st.max {
+		st.sweepLocked(now)
+		if len(st.byID) >= st.max {
+			return "", false
+		}
+	}
+	id := newSessionID()
+	st.byID[id] = &session{principal: principal, last: now}
+	return id, true
+}
+
+// check finds a live session of principal and marks it used.
+func (st *sessionStore) check(id, principal string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s, ok := st.byID[id]
+	now := st.now()
+	switch {
+	case !ok:
+		return errSessionUnknown
+	case now.Sub(s.last) > st.ttl:
+		delete(st.byID, id)
+		return errSessionUnknown
+	case s.principal != principal:
+		return errSessionForeign
+	}
+	s.last = now
+	return nil
+}
+
+func (st *sessionStore) owner(id string) string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if s, ok := st.byID[id]; ok {
+		return s.principal
+	}
+	return ""
+}
+
+func (st *sessionStore) remove(id string) {
+	st.mu.Lock()
+	delete(st.byID, id)
+	st.mu.Unlock()
+}
+
+// live counts the sessions not yet idle past the TTL.
+func (st *sessionStore) live() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := st.now()
+	if now.Sub(st.lastSweep) >= time.Second {
+		st.sweepLocked(now)
+	}
+	return len(st.byID)
+}
+
+func (st *sessionStore) sweepLocked(now time.Time) {
+	st.lastSweep = now
+	for id, s := range st.byID {
+		if now.Sub(s.last) > st.ttl {
+			delete(st.byID, id)
+		}
+	}
+}
+
+// reservedKey carries the id the guard reserved for an initialize request,
+// so that the cap is checked and the id bound before mcp-go runs.
+type reservedKey struct{}
+
+func withReservedSession(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, reservedKey{}, id)
+}
+
+// sessionResolver gives mcp-go a session manager bound to the request's
+// caller.
+type sessionResolver struct{ store *sessionStore }
+
+func (sr sessionResolver) ResolveSessionIdManager(r *http.Request) server.SessionIdManager {
+	if r == nil { // mcp-go's idle sweeper and shutdown
+		return &boundSessions{store: sr.store, any: true}
+	}
+	b := &boundSessions{store: sr.store}
+	if c := callerFrom(r.Context()); c != nil {
+		b.principal = c.principal
+	}
+	b.reserved, _ = r.Context().Value(reservedKey{}).(string)
+	return b
+}
+
+// boundSessions is the SessionIdManager of one request (or, with any set,
+// of the server itself).
+type boundSessions struct {
+	store     *sessionStore
+	principal string
+	reserved  string
+	any       bool
+}
+
+func (b *boundSessions) Generate() string {
+	if b.reserved != "" {
+		return b.reserved
+	}
+	// Not reached through the guard, which reserves every id; kept safe
+	// anyway: the id is bound like any other.
+	id, ok := b.store.create(b.principal)
+	if !ok {
+		return ""
+	}
+	return id
+}
+
+func (b *boundSessions) Validate(id string) (bool, error) {
+	return false, b.store.check(id, b.principal)
+}
+
+func (b *boundSessions) Terminate(id string) (bool, error) {
+	if !b.any {
+		if owner := b.store.owner(id); owner != "" && owner != b.principal {
+			return true, nil
+		}
+	}
+	b.store.remove(id)
+	return false, nil
+}
