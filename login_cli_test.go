@@ -1,0 +1,232 @@
+package main
+
+// End-to-end tests of the account commands through the built binary:
+// `login --api-key`, `status`, `logout` and `init`, and the server's use of
+// the stored credential with its precedence (TELNYX_API_KEY, then
+// TELNYX_CLIENT_ID/SECRET, then what login stored). The browser login
+// itself is tested end to end in package login.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/hostconfig"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+)
+
+const (
+	storedKeyCanary = "KEYCANARY-stored-7d1e0a9b8c"
+	envKeyCanaryCLI = "KEYCANARY-env-3c4d5e6f7a"
+)
+
+// accountEnv is a minimal environment whose credential store lives in a
+// scratch directory. On Linux the child sees no D-Bus session, so the real
+// go-keyring fails and the store falls back to the file, as on a headless
+// box; elsewhere the file store is chosen explicitly, so the tests never
+// touch a developer's keychain.
+func accountEnv(t *testing.T, extra ...string) ([]string, string) {
+	t.Helper()
+	home := t.TempDir()
+	dir := filepath.Join(home, "cfg")
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, credstore.EnvConfigDir + "=" + dir, hostconfig.EnvConfigHome + "=" + home}
+	if runtime.GOOS != "linux" {
+		env = append(env, credstore.EnvStore+"=file")
+	}
+	return append(env, extra...), dir
+}
+
+// runCLI runs the binary with stdin and returns its output and status.
+func runCLI(t *testing.T, env []string, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	require.NoError(t, ctx.Err(), "%v hung; stderr: %s", args, errb.String())
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		require.NoError(t, err)
+	}
+	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
+}
+
+func lastBearer(t *testing.T, fake *telnyxfake.Server, op string) string {
+	t.Helper()
+	reqs := fake.RequestsFor(op)
+	require.NotEmpty(t, reqs, "no %s request", op)
+	return strings.TrimPrefix(reqs[len(reqs)-1].Header.Get("Authorization"), "Bearer ")
+}
+
+// TestAccountCommandsAPIKey: login --api-key stores the key read from
+// stdin, status reports it masked, the server uses it, the environment
+// wins over it, and logout removes it.
+func TestAccountCommandsAPIKey(t *testing.T) {
+	t.Parallel()
+	fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: storedKeyCanary})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = fake.Close() })
+	env, dir := accountEnv(t)
+	base := []string{"--base-url", fake.BaseURL}
+	var printed []string
+	run := func(env []string, stdin string, args ...string) (string, string, int) {
+		out, errb, code := runCLI(t, env, stdin, append(base, args...)...)
+		printed = append(printed, out, errb)
+		return out, errb, code
+	}
+
+	_, stderr, code := run(env, storedKeyCanary+"\n", "login", "--api-key")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, filepath.Join(dir, credstore.FileName), "says where it went")
+	if runtime.GOOS == "linux" {
+		assert.Contains(t, stderr, "Not stored in the OS keychain", "go-keyring fails without a Secret Service")
+	}
+	fi, err := os.Stat(filepath.Join(dir, credstore.FileName))
+	require.NoError(t, err)
+	if runtime.GOOS != "windows" {
+		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	}
+
+	stdout, _, code := run(env, "", "status")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, "stored API key "+credstore.Mask(storedKeyCanary))
+
+	// The server uses the stored key when the environment has none.
+	stdout, stderr, code = run(env, "", "call", "list_oauth_clients", "{}")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "using the Telnyx credential stored in")
+	assert.Equal(t, storedKeyCanary, lastBearer(t, fake, telnyxfake.OpListClients))
+
+	// TELNYX_API_KEY wins over the stored key (the fake refuses it).
+	_, _, code = run(append(env, "TELNYX_API_KEY="+envKeyCanaryCLI), "", "call", "list_oauth_clients", "{}")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, envKeyCanaryCLI, lastBearer(t, fake, telnyxfake.OpListClients))
+
+	// TELNYX_CLIENT_ID/SECRET win too: a client-credentials token is the bearer.
+	cc := fake.AddClient(telnyxfake.Client{ClientType: telnyxfake.ClientTypeConfidential,
+		AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials}, AllowedScopes: []string{"admin"}})
+	_, stderr, code = run(append(env, "TELNYX_CLIENT_ID="+cc.ClientID, "TELNYX_CLIENT_SECRET="+cc.ClientSecret), "", "call", "list_oauth_clients", "{}")
+	require.Equal(t, 0, code, stderr)
+	bearer := lastBearer(t, fake, telnyxfake.OpListClients)
+	assert.NotEqual(t, storedKeyCanary, bearer)
+	assert.Len(t, fake.RequestsFor(telnyxfake.OpToken), 1, "a client-credentials token was fetched")
+
+	stdout, _, code = run(env, "", "logout")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, "Removed the stored credential")
+	_, _, code = run(env, "", "status")
+	assert.Equal(t, 1, code)
+	stdout, stderr, code = run(env, "", "call", "list_oauth_clients", "{}")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "telnyx-oauth-mcp login")
+
+	for _, p := range printed {
+		for _, secret := range []string{storedKeyCanary, envKeyCanaryCLI, cc.ClientSecret, bearer} {
+			assert.NotContains(t, p, secret)
+		}
+	}
+}
+
+// TestServerUsesStoredLogin: a stored OAuth login is the server's bearer;
+// an expired one that cannot be refreshed makes the call fail with the
+// instruction to log in again.
+func TestServerUsesStoredLogin(t *testing.T) {
+	t.Parallel()
+	fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: storedKeyCanary})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = fake.Close() })
+	env, dir := accountEnv(t)
+	store := &credstore.Store{Mode: credstore.FileOnly, Dir: dir}
+	pub := fake.AddClient(telnyxfake.Client{ClientType: telnyxfake.ClientTypePublic, AllowedScopes: []string{"admin"},
+		AllowedGrantTypes: []string{telnyxfake.GrantAuthorizationCode, telnyxfake.GrantRefreshToken}})
+	access := fake.IssueAccessToken(pub.ClientID, "admin", time.Hour)
+	_, err = store.Save(&credstore.Credential{Kind: credstore.KindOAuth, BaseURL: fake.BaseURL, ClientID: pub.ClientID,
+		AccessToken: access, RefreshToken: "RTCANARY-unknown-0123456789", Expiry: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+
+	stdout, stderr, code := runCLI(t, env, "", "--base-url", fake.BaseURL, "call", "list_oauth_clients", "{}")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, access, lastBearer(t, fake, telnyxfake.OpListClients))
+	assert.NotContains(t, stdout+stderr, access)
+
+	stdout, _, code = runCLI(t, env, "", "--base-url", fake.BaseURL, "status")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, "stored login: OAuth access token "+credstore.Mask(access))
+	assert.Contains(t, stdout, pub.ClientID)
+
+	// Expired, and the refresh token is not one the fake knows.
+	c, _, err := store.Load(fake.BaseURL)
+	require.NoError(t, err)
+	c.Expiry = time.Now().Add(-time.Minute)
+	_, err = store.Save(c)
+	require.NoError(t, err)
+	stdout, stderr, code = runCLI(t, env, "", "--base-url", fake.BaseURL, "call", "list_oauth_clients", "{}")
+	assert.Equal(t, 1, code)
+	var res map[string]string
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	assert.Contains(t, res["error"], "run `telnyx-oauth-mcp login` again")
+	assert.NotContains(t, stdout+stderr, "RTCANARY")
+	assert.NotContains(t, stdout+stderr, access)
+}
+
+// TestInitCommandLine: init writes this binary's absolute path into the
+// host file under the scratch home, and a second run changes nothing.
+func TestInitCommandLine(t *testing.T) {
+	t.Parallel()
+	env, _ := accountEnv(t, "TELNYX_API_KEY="+envKeyCanaryCLI)
+	home := strings.TrimPrefix(env[1], "HOME=")
+	stdout, stderr, code := runCLI(t, env, "", "init", "--host", "cursor", "--", "--read-only")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "Created")
+	path := filepath.Join(home, ".cursor", "mcp.json")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var doc map[string]map[string]map[string]any
+	require.NoError(t, json.Unmarshal(b, &doc))
+	e := doc["mcpServers"][hostconfig.DefaultName]
+	assert.Equal(t, binPath, e["command"])
+	assert.Equal(t, []any{"--read-only"}, e["args"])
+	assert.NotContains(t, string(b)+stdout+stderr, envKeyCanaryCLI, "no key copied without --with-env-key")
+
+	stdout, _, code = runCLI(t, env, "", "init", "--host", "cursor", "--", "--read-only")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, "nothing changed")
+
+	_, stderr, code = runCLI(t, env, "", "init", "--host", "cursor", "--", "--no-such-flag")
+	assert.Equal(t, 2, code, "server flags are checked")
+	assert.Contains(t, stderr, "no-such-flag")
+}
+
+// TestAccountCommandsHelp: every account command has its own --help, and
+// the main usage lists them.
+func TestAccountCommandsHelp(t *testing.T) {
+	t.Parallel()
+	env, _ := accountEnv(t)
+	_, stderr, code := runCLI(t, env, "", "--help")
+	assert.Equal(t, 0, code)
+	for _, c := range []string{"login", "login --api-key", "logout", "status", "init --host"} {
+		assert.Contains(t, stderr, "telnyx-oauth-mcp "+c)
+	}
+	for _, c := range []string{"login", "logout", "status", "init"} {
+		_, stderr, code := runCLI(t, env, "", c, "--help")
+		assert.Equal(t, 0, code, c)
+		assert.Contains(t, stderr, "Usage: telnyx-oauth-mcp "+c, c)
+	}
+}

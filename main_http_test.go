@@ -1,0 +1,299 @@
+package main
+
+// Tests of --transport http: the built binary serving streamable HTTP on
+// 127.0.0.1 (graceful SIGTERM, the sandbox, token mode configured through
+// the environment), and the start-up checks through run(). The binary is
+// built by this file's own helper, once, into a directory removed when
+// TestHTTPBinary ends.
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/httpserver"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+)
+
+// httpBin builds the binary at most once per test run.
+var httpBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildHTTPBinary builds the server into dir on first use and returns its
+// path.
+func buildHTTPBinary(t *testing.T, dir string) string {
+	t.Helper()
+	httpBin.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		httpBin.path = filepath.Join(dir, "telnyx-oauth-mcp-http")
+		out, err := exec.CommandContext(ctx, "go", "build", "-o", httpBin.path, ".").CombinedOutput()
+		if err != nil {
+			httpBin.err = err
+			httpBin.path = string(out)
+		}
+	})
+	require.NoError(t, httpBin.err, "go build: %s", httpBin.path)
+	return httpBin.path
+}
+
+// httpLog collects a child's stderr.
+type httpLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *httpLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *httpLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// httpProc is the binary serving HTTP.
+type httpProc struct {
+	cmd    *exec.Cmd
+	stderr *httpLog
+	url    string // http://127.0.0.1:PORT/mcp
+	exited chan struct{}
+}
+
+var servingURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`)
+
+// startHTTP starts the binary with env (nothing inherited) and waits until
+// it says where it listens.
+func startHTTP(t *testing.T, bin string, env []string, args ...string) *httpProc {
+	t.Helper()
+	p := &httpProc{stderr: &httpLog{}, exited: make(chan struct{})}
+	p.cmd = exec.Command(bin, append([]string{"--transport", "http", "--listen", "127.0.0.1:0"}, args...)...)
+	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	p.cmd.Stderr = p.stderr
+	require.NoError(t, p.cmd.Start())
+	go func() { _ = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	require.Eventually(t, func() bool {
+		m := servingURL.FindStringSubmatch(p.stderr.String())
+		if m != nil {
+			p.url = m[1]
+		}
+		return m != nil
+	}, 10*time.Second, 10*time.Millisecond, "the server never said where it listens; stderr:\n%s", p.stderr.String())
+	return p
+}
+
+// exit waits up to d for the process to end and returns its status.
+func (p *httpProc) exit(t *testing.T, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.exited:
+	case <-time.After(d):
+		t.Fatalf("still running %s after the signal; stderr:\n%s", d, p.stderr.String())
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// httpMCPClient connects an mcp-go client to p with bearer.
+func httpMCPClient(t *testing.T, url, bearer string, opts ...client.ClientOption) *client.Client {
+	t.Helper()
+	hcTransport := &http.Transport{}
+	t.Cleanup(hcTransport.CloseIdleConnections)
+	tr, err := transport.NewStreamableHTTP(url,
+		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + bearer}),
+		transport.WithHTTPBasicClient(&http.Client{Transport: hcTransport, Timeout: 20 * time.Second}),
+		// Closing after the server has gone logs a failed DELETE: expected here.
+		transport.WithHTTPLogger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	c := client.NewClient(tr, opts...)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, c.Start(ctx))
+	t.Cleanup(func() { _ = c.Close() })
+	_, err = c.Initialize(ctx, mcp.InitializeRequest{})
+	require.NoError(t, err)
+	return c
+}
+
+func httpCall(c *client.Client, name string, args map[string]any) (*mcp.CallToolResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	return c.CallTool(ctx, req)
+}
+
+func TestHTTPBinary(t *testing.T) {
+	bin := buildHTTPBinary(t, t.TempDir())
+
+	// SIGTERM with three calls in flight (the fake holds each 1 s): all
+	// three are answered, new connections are refused meanwhile, and the
+	// process exits 0. Key mode: no TELNYX_API_KEY at all; the caller's key
+	// is the one the fake accepts.
+	t.Run("SIGTERM drains calls in flight", func(t *testing.T) {
+		fake, err := telnyxfake.Listen(telnyxfake.Options{Seed: true})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = fake.Close() })
+		fake.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second))
+		p := startHTTP(t, bin, nil, "--base-url", fake.BaseURL)
+		c := httpMCPClient(t, p.url, telnyxfake.DefaultAPIKey)
+
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := httpCall(c, "list_oauth_clients", map[string]any{})
+				if assert.NoError(t, err) {
+					assert.False(t, res.IsError)
+					assert.Contains(t, res.Content[0].(mcp.TextContent).Text, telnyxfake.BillingClientID)
+				}
+			}()
+		}
+		require.Eventually(t, func() bool { return len(fake.RequestsFor(telnyxfake.OpListClients)) == 3 },
+			10*time.Second, 10*time.Millisecond)
+		sent := time.Now()
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+
+		addr := strings.TrimSuffix(strings.TrimPrefix(p.url, "http://"), "/mcp")
+		assert.Eventually(t, func() bool {
+			conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+			if err == nil {
+				conn.Close()
+			}
+			return err != nil
+		}, 900*time.Millisecond, 10*time.Millisecond, "new connections are refused during the drain")
+
+		wg.Wait()
+		assert.Equal(t, 0, p.exit(t, 5*time.Second), "stderr:\n%s", p.stderr.String())
+		assert.Less(t, time.Since(sent), 3*time.Second)
+		assert.Contains(t, p.stderr.String(), "shutting down")
+	})
+
+	// The sandbox in HTTP key mode: callers present the sandbox's key.
+	t.Run("sandbox key mode", func(t *testing.T) {
+		p := startHTTP(t, bin, nil, "--sandbox")
+		assert.Contains(t, p.stderr.String(), "Bearer "+telnyxfake.DefaultAPIKey)
+		c := httpMCPClient(t, p.url, telnyxfake.DefaultAPIKey, client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
+		res, err := httpCall(c, "get_oauth_client", map[string]any{"client_id": telnyxfake.BillingClientID})
+		require.NoError(t, err)
+		assert.False(t, res.IsError)
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGINT))
+		assert.Equal(t, 0, p.exit(t, 5*time.Second))
+	})
+
+	// Token mode, stateless, everything set through TELNYX_MCP_* variables,
+	// the audit lines going to a file.
+	t.Run("token mode from the environment", func(t *testing.T) {
+		dir := t.TempDir()
+		tokens := filepath.Join(dir, "tokens")
+		audit := filepath.Join(dir, "audit.log")
+		require.NoError(t, os.WriteFile(tokens, []byte(httpserver.HashToken("write-token-for-e2e")+" write\n"), 0o600))
+		p := startHTTP(t, bin, []string{
+			"TELNYX_MCP_SANDBOX=true",
+			"TELNYX_MCP_STATELESS=true",
+			"TELNYX_MCP_HTTP_AUTH=token",
+			"TELNYX_MCP_HTTP_TOKENS_FILE=" + tokens,
+			"TELNYX_MCP_STATE_KEY=" + strings.Repeat("k", 40),
+			"TELNYX_MCP_AUDIT_LOG=" + audit,
+		})
+		assert.Contains(t, p.stderr.String(), "stateless=true")
+		c := httpMCPClient(t, p.url, "write-token-for-e2e")
+		res, err := httpCall(c, "create_oauth_client", map[string]any{
+			"name": "audited through the binary", "client_type": "confidential",
+			"allowed_scopes": []string{"numbers.read"}, "allowed_grant_types": []string{"client_credentials"},
+		})
+		require.NoError(t, err)
+		assert.False(t, res.IsError)
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+		assert.Equal(t, 0, p.exit(t, 5*time.Second))
+		b, err := os.ReadFile(audit)
+		require.NoError(t, err)
+		assert.Contains(t, string(b), `"tool":"create_oauth_client"`)
+		assert.Contains(t, string(b), `"caller":"token:`)
+		assert.NotContains(t, string(b), "write-token-for-e2e")
+		assert.NotContains(t, p.stderr.String(), "write-token-for-e2e")
+	})
+}
+
+// TestCallIgnoresHTTPTransport: `call` runs one tool in-process whatever
+// the transport says (the container image sets TELNYX_MCP_TRANSPORT=http),
+// with the usual credential, which key mode would otherwise drop.
+func TestCallIgnoresHTTPTransport(t *testing.T) {
+	t.Parallel()
+	fake, err := telnyxfake.Listen(telnyxfake.Options{Seed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = fake.Close() })
+	env := map[string]string{"TELNYX_MCP_TRANSPORT": "http", "TELNYX_API_KEY": telnyxfake.DefaultAPIKey, "TELNYX_BASE_URL": fake.BaseURL}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"call", "get_oauth_client", `{"client_id":"` + telnyxfake.BillingClientID + `"}`},
+		strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] })
+	assert.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stdout.String(), "Billing dashboard")
+}
+
+// TestHTTPStartupRefusals: settings that cannot work stop the program at
+// start with status 2 and one line saying why, before anything listens.
+func TestHTTPStartupRefusals(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	shortKey := filepath.Join(dir, "short.key")
+	require.NoError(t, os.WriteFile(shortKey, []byte("too short"), 0o600))
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown transport", []string{"--transport", "carrier-pigeon"}, nil, "--transport must be stdio or http"},
+		{"unknown auth", []string{"--transport", "http", "--http-auth", "none"}, nil, "--http-auth must be key or token"},
+		{"stateless without a state key", []string{"--transport", "http", "--stateless"}, nil, "stateless mode needs a state key"},
+		{"short state key", []string{"--transport", "http", "--state-key-file", shortKey}, nil, "need at least 32"},
+		{"token mode without tokens", []string{"--transport", "http", "--http-auth", "token"},
+			map[string]string{"TELNYX_API_KEY": "KEYx"}, "needs a tokens file"},
+		{"token mode without a server credential", []string{"--transport", "http", "--http-auth", "token"}, nil, "no Telnyx credential"},
+		{"rate limit zero", []string{"--transport", "http", "--rate-limit", "0"}, nil, "-1 for no limit"},
+		{"listen address taken", []string{"--transport", "http", "--listen", "256.0.0.1:1"}, nil, "listen"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			getenv := func(k string) string { return tc.env[k] }
+			code := run(tc.args, strings.NewReader(""), &stdout, &stderr, getenv)
+			assert.Equal(t, 2, code, stderr.String())
+			assert.Contains(t, stderr.String(), tc.want)
+			assert.Empty(t, stdout.String())
+		})
+	}
+}
