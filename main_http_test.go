@@ -3,8 +3,7 @@ package main
 // Tests of --transport http: the built binary serving streamable HTTP on
 // 127.0.0.1 (graceful SIGTERM, the sandbox, token mode configured through
 // the environment), and the start-up checks through run(). The binary is
-// built by this file's own helper, once, into a directory removed when
-// TestHTTPBinary ends.
+// the one TestMain builds.
 
 import (
 	"bytes"
@@ -32,53 +31,10 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 )
 
-// httpBin builds the binary at most once per test run.
-var httpBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// buildHTTPBinary builds the server into dir on first use and returns its
-// path.
-func buildHTTPBinary(t *testing.T, dir string) string {
-	t.Helper()
-	httpBin.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		httpBin.path = filepath.Join(dir, "telnyx-oauth-mcp-http")
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", httpBin.path, ".").CombinedOutput()
-		if err != nil {
-			httpBin.err = err
-			httpBin.path = string(out)
-		}
-	})
-	require.NoError(t, httpBin.err, "go build: %s", httpBin.path)
-	return httpBin.path
-}
-
-// httpLog collects a child's stderr.
-type httpLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *httpLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *httpLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // httpProc is the binary serving HTTP.
 type httpProc struct {
 	cmd    *exec.Cmd
-	stderr *httpLog
+	stderr *syncBuffer
 	url    string // http://127.0.0.1:PORT/mcp
 	exited chan struct{}
 }
@@ -89,7 +45,7 @@ var servingURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`)
 // it says where it listens.
 func startHTTP(t *testing.T, bin string, env []string, args ...string) *httpProc {
 	t.Helper()
-	p := &httpProc{stderr: &httpLog{}, exited: make(chan struct{})}
+	p := &httpProc{stderr: &syncBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, append([]string{"--transport", "http", "--listen", "127.0.0.1:0"}, args...)...)
 	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	p.cmd.Stderr = p.stderr
@@ -155,7 +111,7 @@ func httpCall(c *client.Client, name string, args map[string]any) (*mcp.CallTool
 }
 
 func TestHTTPBinary(t *testing.T) {
-	bin := buildHTTPBinary(t, t.TempDir())
+	bin := binPath
 
 	// SIGTERM with three calls in flight (the fake holds each 1 s): all
 	// three are answered, new connections are refused meanwhile, and the
