@@ -196,13 +196,13 @@ func New(cfg Config) (*Server, error) {
 		Logger:  cfg.Logger,
 	}
 	all := tools.All(deps)
-	if s.mcpWrite, err = s.newMCP(all, cfg.Selection); err != nil {
+	if s.mcpWrite, err = s.newMCP(deps, all, cfg.Selection); err != nil {
 		return nil, err
 	}
 	if cfg.Auth == AuthToken {
 		readOnly := cfg.Selection
 		readOnly.ReadOnly = true
-		if s.mcpRead, err = s.newMCP(all, readOnly); err != nil {
+		if s.mcpRead, err = s.newMCP(deps, all, readOnly); err != nil {
 			return nil, err
 		}
 	}
@@ -257,10 +257,10 @@ func setDefault[T int | int64 | time.Duration](v *T, def T) {
 	}
 }
 
-// newMCP builds one MCP server from the selected tools, with the
-// per-caller limits, metrics and audit as tool middleware, and its
-// streamable HTTP transport.
-func (s *Server) newMCP(all []tools.Tool, sel tools.Selection) (*server.StreamableHTTPServer, error) {
+// newMCP builds one MCP server from the selected tools, with the resources
+// and prompts that go with them, the per-caller limits, metrics and audit as
+// tool middleware, and its streamable HTTP transport.
+func (s *Server) newMCP(deps tools.Deps, all []tools.Tool, sel tools.Selection) (*server.StreamableHTTPServer, error) {
 	selected, err := tools.Select(all, sel)
 	if err != nil {
 		return nil, err
@@ -269,7 +269,8 @@ func (s *Server) newMCP(all []tools.Tool, sel tools.Selection) (*server.Streamab
 	for _, t := range selected {
 		byName[t.Name()] = t
 	}
-	mcpSrv := tools.NewServer(s.cfg.Version, selected, server.WithToolHandlerMiddleware(s.toolMiddleware(byName)))
+	mcpSrv := tools.NewServer(s.cfg.Version, selected,
+		append(tools.Extras(deps, selected), server.WithToolHandlerMiddleware(s.toolMiddleware(byName)))...)
 	opts := []server.StreamableHTTPOption{
 		server.WithStreamableHTTPLogger(s.log),
 		// mcp-go refuses a non-localhost Host on a loopback connection. The
