@@ -106,7 +106,7 @@ func TestKeychainRoundTrip(t *testing.T) {
 	assert.Equal(t, "cid", got.ClientID)
 	assert.False(t, got.SavedAt.IsZero())
 
-	raw, err := keyring.Get(s.Service, base)
+	raw, err := OSKeyring.Get(s.Service, base)
 	require.NoError(t, err, "filed under the service, account = base URL")
 	assert.Contains(t, raw, atCanary)
 
@@ -235,7 +235,7 @@ func TestModes(t *testing.T) {
 func TestCorruptEntries(t *testing.T) {
 	t.Parallel()
 	s := newStore(t, nil, Auto)
-	require.NoError(t, keyring.Set(s.Service, base, "not json "+keyCanary))
+	require.NoError(t, OSKeyring.Set(s.Service, base, "not json "+keyCanary))
 	_, _, err := s.Load(base)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), keyCanary)
