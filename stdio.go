@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -34,11 +36,13 @@ type stdinFeed struct {
 	pw   *io.PipeWriter
 	stop chan struct{}
 	once sync.Once
+	// observe, when set, sees each line before mcp-go does.
+	observe func(line []byte)
 }
 
-func newStdinFeed(src io.Reader) *stdinFeed {
+func newStdinFeed(src io.Reader, observe func(line []byte)) *stdinFeed {
 	pr, pw := io.Pipe()
-	f := &stdinFeed{pr: pr, pw: pw, stop: make(chan struct{})}
+	f := &stdinFeed{pr: pr, pw: pw, stop: make(chan struct{}), observe: observe}
 	go f.copy(src)
 	return f
 }
@@ -83,6 +87,9 @@ func (f *stdinFeed) copy(src io.Reader) {
 			case <-f.stop:
 				return
 			default:
+			}
+			if f.observe != nil {
+				f.observe(line)
 			}
 			if _, werr := f.pw.Write(line); werr != nil {
 				return
@@ -148,7 +155,8 @@ func (c *callTracker) wait(grace time.Duration) {
 // or until ctx is cancelled (SIGTERM, SIGINT): then input stops, in-flight
 // calls get up to stdioGrace to answer, and the server exits.
 func serveStdio(ctx context.Context, srv *server.StdioServer, tracker *callTracker, stdin io.Reader, stdout io.Writer) error {
-	feed := newStdinFeed(stdin)
+	filter := newCancelFilter(stdout)
+	feed := newStdinFeed(stdin, filter.observe)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -161,5 +169,172 @@ func serveStdio(ctx context.Context, srv *server.StdioServer, tracker *callTrack
 	}()
 	// The server's own context is not ctx: cancelling it would cancel the
 	// calls that the grace period is for.
-	return srv.Listen(context.WithoutCancel(ctx), feed, stdout)
+	return srv.Listen(context.WithoutCancel(ctx), feed, filter)
+}
+
+// maxInFlight bounds the requests cancelFilter tracks. A host keeps a few
+// calls open, not thousands; past the bound the table starts over, and a
+// cancel for a forgotten request then only cancels its work.
+const maxInFlight = 4096
+
+// cancelFilter keeps MCP's promise about notifications/cancelled: once the
+// host cancels a request, no response for it is sent. mcp-go v1.2.1 cancels
+// the handler's context but still writes what the handler returns ("the
+// call was cancelled"). The feed tells the filter which requests are in
+// flight and which of those the host cancelled; the filter drops the
+// response of a cancelled one. A cancel for an unknown or answered id
+// changes nothing.
+type cancelFilter struct {
+	w        io.Writer
+	mu       sync.Mutex
+	inFlight map[string]bool // request id → cancelled
+}
+
+func newCancelFilter(w io.Writer) *cancelFilter {
+	return &cancelFilter{w: w, inFlight: map[string]bool{}}
+}
+
+// observe notes a request from the host, or a cancel of one in flight.
+func (c *cancelFilter) observe(line []byte) {
+	var msg struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+	}
+	if json.Unmarshal(line, &msg) != nil || msg.Method == "" {
+		return
+	}
+	id := requestIDKey(msg.ID)
+	if id == "" && msg.Method == "notifications/cancelled" {
+		var cancel struct {
+			Params struct {
+				RequestID json.RawMessage `json:"requestId"`
+			} `json:"params"`
+		}
+		if json.Unmarshal(line, &cancel) != nil {
+			return
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if k := requestIDKey(cancel.Params.RequestID); k != "" {
+			if _, ok := c.inFlight[k]; ok {
+				c.inFlight[k] = true
+			}
+		}
+		return
+	}
+	if id == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.inFlight) >= maxInFlight {
+		clear(c.inFlight)
+	}
+	c.inFlight[id] = false
+}
+
+// Write passes one message on, unless it is the response to a cancelled
+// request. mcp-go writes each message with one Write.
+func (c *cancelFilter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	drop := false
+	if len(c.inFlight) > 0 {
+		if id := responseIDKey(p); id != "" {
+			if cancelled, ok := c.inFlight[id]; ok {
+				delete(c.inFlight, id)
+				drop = cancelled
+			}
+		}
+	}
+	c.mu.Unlock()
+	if drop {
+		return len(p), nil
+	}
+	return c.w.Write(p)
+}
+
+// requestIDKey turns a JSON-RPC id (valid JSON) into a map key, the same
+// for the id as the host wrote it (1.0) and as mcp-go echoes it (1); "" for
+// a missing, null or malformed id.
+func requestIDKey(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0:
+		return ""
+	case raw[0] == '"':
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return ""
+		}
+		return "s" + s
+	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
+		f, err := strconv.ParseFloat(string(raw), 64)
+		if err != nil {
+			return ""
+		}
+		return "n" + strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return ""
+}
+
+// responsePrefix is how mcp-go starts every message it writes.
+var responsePrefix = []byte(`{"jsonrpc":"2.0","id":`)
+
+// responseIDKey returns the id key of a JSON-RPC response, "" for anything
+// else. mcp-go writes the id before the result or error, so only the start
+// of a message is read; other shapes take the slow path.
+func responseIDKey(p []byte) string {
+	if rest, ok := bytes.CutPrefix(p, responsePrefix); ok {
+		end := 0
+		if len(rest) > 0 && rest[0] == '"' {
+			for end = 1; end < len(rest) && rest[end] != '"'; end++ {
+				if rest[end] == '\\' {
+					end++
+				}
+			}
+			end++
+		} else {
+			end = bytes.IndexAny(rest, ",}")
+		}
+		if end > 0 && end < len(rest) {
+			next := rest[end:]
+			switch {
+			case bytes.HasPrefix(next, []byte(`,"result"`)), bytes.HasPrefix(next, []byte(`,"error"`)):
+				return requestIDKey(rest[:end])
+			case bytes.HasPrefix(next, []byte(`,"method"`)):
+				return ""
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(p))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	id, response := "", false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		switch t {
+		case "method":
+			return ""
+		case "result", "error":
+			response = true
+		}
+		if response && id != "" {
+			return id
+		}
+		var v json.RawMessage
+		if dec.Decode(&v) != nil {
+			return ""
+		}
+		if t == "id" {
+			id = requestIDKey(v)
+		}
+	}
+	if !response {
+		return ""
+	}
+	return id
 }
