@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -426,6 +427,7 @@ func serveHTTP(ctx context.Context, cfg *config, sel tools.Selection, logger *sl
 		fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
 		return 2
 	}
+	tuneGC()
 	var stateKey []byte
 	var err error
 	switch {
@@ -496,6 +498,21 @@ func serveHTTP(ctx context.Context, cfg *config, sel tools.Selection, logger *sl
 	}
 	logger.Info("HTTP server stopped")
 	return 0
+}
+
+// tuneGC sets the garbage collector for a shared HTTP server, unless
+// GOGC or GOMEMLIMIT in the environment already did. Under load the server
+// allocates fast and keeps little (a few MB live), so the default GOGC=100
+// collects very often: GOGC=400 with a 24 MiB soft limit measured about
+// 20 % more tool calls a second and a lower p99 at 64 callers, with peak
+// RSS still near 31 MB (docs/benchmarks.md). stdio servers keep the
+// defaults.
+func tuneGC() {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(24 << 20)
 }
 
 // printTools writes the tool table: every tool, and whether the current

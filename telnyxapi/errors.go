@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -270,12 +271,16 @@ func codeString(raw json.RawMessage) string {
 
 const excerptLimit = 300
 
+// The HTML patterns are compiled on first use: only an error page needs
+// them, and start-up should not pay for it.
 var (
 	// An unclosed script or style (a page cut at the read limit) runs to
 	// the end of the text.
-	reScript = regexp.MustCompile(`(?is)<(script|style)\b[^>]*>.*?(</(script|style)\s*>|\z)`)
-	reTitle  = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-	reTag    = regexp.MustCompile(`(?s)<[^>]*(>|\z)`) // a tag cut at the read limit too
+	reScript = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?is)<(script|style)\b[^>]*>.*?(</(script|style)\s*>|\z)`)
+	})
+	reTitle = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`) })
+	reTag   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<[^>]*(>|\z)`) }) // a tag cut at the read limit too
 )
 
 // excerpt turns a body that is not an error object into at most 300
@@ -289,14 +294,14 @@ func excerpt(contentType string, body []byte, scrub func(string) string) string 
 	text := string(body)
 	if strings.Contains(strings.ToLower(contentType), "html") || looksLikeHTML(text) {
 		title := ""
-		if m := reTitle.FindStringSubmatch(text); m != nil {
+		if m := reTitle().FindStringSubmatch(text); m != nil {
 			title = strings.TrimSpace(m[1])
 		}
-		text = reScript.ReplaceAllString(text, " ")
-		text = reTag.ReplaceAllString(text, " ")
+		text = reScript().ReplaceAllString(text, " ")
+		text = reTag().ReplaceAllString(text, " ")
 		text = html.UnescapeString(text)
 		if title != "" {
-			title = html.UnescapeString(reTag.ReplaceAllString(title, " "))
+			title = html.UnescapeString(reTag().ReplaceAllString(title, " "))
 			text = strings.Replace(text, title, "", 1)
 			text = "HTML page \"" + strings.Join(strings.Fields(sanitizeText(title)), " ") + "\": " + text
 		} else {
@@ -334,8 +339,17 @@ func clip(s string, n int) string {
 // characters: the invisible text used to hide instructions from people while
 // a model still reads them. Invalid UTF-8 is dropped.
 func sanitizeText(s string) string {
+	// Most API text is printable ASCII, which has nothing to remove: say so
+	// without decoding runes.
+	ascii := 0
+	for ascii < len(s) && s[ascii] >= 0x20 && s[ascii] < 0x7f {
+		ascii++
+	}
+	if ascii == len(s) {
+		return s
+	}
 	clean := true
-	for _, r := range s {
+	for _, r := range s[ascii:] {
 		if r == utf8.RuneError || unwanted(r) {
 			clean = false
 			break

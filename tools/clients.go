@@ -13,8 +13,8 @@ type Client = telnyxapi.OAuthClient
 
 // Page holds the pagination arguments every list tool takes.
 type Page struct {
-	PageNumber int `json:"page_number,omitempty" jsonschema:"minimum=1" jsonschema_description:"Page to return, from 1 (default 1)."`
-	PageSize   int `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Results per page, 1 to 100 (default 20)."`
+	PageNumber int `json:"page_number,omitempty" jsonschema:"minimum=1"`
+	PageSize   int `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Default 20."`
 }
 
 func (p Page) params() telnyxapi.PageParams {
@@ -24,12 +24,12 @@ func (p Page) params() telnyxapi.PageParams {
 // ListClientsInput filters the account's OAuth clients.
 type ListClientsInput struct {
 	Page
-	ClientType       string `json:"client_type,omitempty" jsonschema:"enum=confidential,enum=public" jsonschema_description:"Only clients of this type."`
-	Verified         *bool  `json:"verified,omitempty" jsonschema_description:"Only verified (true) or unverified (false) clients."`
-	AllowedGrantType string `json:"allowed_grant_type,omitempty" jsonschema:"enum=client_credentials,enum=authorization_code,enum=refresh_token" jsonschema_description:"Only clients allowed this grant type."`
-	Name             string `json:"name,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only clients with exactly this name."`
-	NameContains     string `json:"name_contains,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only clients whose name contains this text."`
-	ClientID         string `json:"client_id,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only the client with this client_id."`
+	ClientType       string `json:"client_type,omitempty" jsonschema:"enum=confidential,enum=public"`
+	Verified         *bool  `json:"verified,omitempty"`
+	AllowedGrantType string `json:"allowed_grant_type,omitempty" jsonschema:"enum=client_credentials,enum=authorization_code,enum=refresh_token"`
+	Name             string `json:"name,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Exact name."`
+	NameContains     string `json:"name_contains,omitempty" jsonschema:"maxLength=256"`
+	ClientID         string `json:"client_id,omitempty" jsonschema:"maxLength=256"`
 }
 
 // ListClientsOutput is one page of clients.
@@ -43,7 +43,7 @@ type ListClientsOutput struct {
 func ListOAuthClients(d Deps) Tool {
 	return define(d, spec{
 		name: "list_oauth_clients", title: "List OAuth clients", toolset: ToolsetClients, hints: readHints,
-		description: "List the account's OAuth clients, a page at a time, optionally filtered. Use it to find a client_id.",
+		description: "List the account's OAuth clients, a page at a time; every other argument filters. Use it to find a client_id.",
 	}, func(ctx context.Context, c *call, in *ListClientsInput) (*ListClientsOutput, error) {
 		var verified *bool
 		if in.Verified != nil {
@@ -63,11 +63,11 @@ func ListOAuthClients(d Deps) Tool {
 // clientFields are the settable fields of a client, shared by create and
 // update.
 type clientFields struct {
-	AllowedScopes     []string `json:"allowed_scopes,omitempty" jsonschema:"minItems=1,maxItems=50,uniqueItems=true" jsonschema_description:"Scopes the client may request; see scopes_supported in get_oauth_server_metadata."`
+	AllowedScopes     []string `json:"allowed_scopes,omitempty" jsonschema:"minItems=1,maxItems=50,uniqueItems=true" jsonschema_description:"From scopes_supported of get_oauth_server_metadata."`
 	AllowedGrantTypes []string `json:"allowed_grant_types,omitempty" jsonschema:"minItems=1,maxItems=3,uniqueItems=true,enum=client_credentials,enum=authorization_code,enum=refresh_token"`
-	RedirectURIs      []string `json:"redirect_uris,omitempty" jsonschema:"maxItems=20,uniqueItems=true" jsonschema_description:"Where authorization codes are sent: https, or http on loopback only. Needed for authorization_code."`
-	RequirePKCE       *bool    `json:"require_pkce,omitempty" jsonschema_description:"Require PKCE on authorization (recommended; default false)."`
-	LogoURI           string   `json:"logo_uri,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"https URL of a logo shown on consent."`
+	RedirectURIs      []string `json:"redirect_uris,omitempty" jsonschema:"maxItems=20,uniqueItems=true" jsonschema_description:"https, or http on loopback. Needed for authorization_code."`
+	RequirePKCE       *bool    `json:"require_pkce,omitempty" jsonschema_description:"Recommended; default false."`
+	LogoURI           string   `json:"logo_uri,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"https, like policy_uri and tos_uri."`
 	PolicyURI         string   `json:"policy_uri,omitempty" jsonschema:"maxLength=2048"`
 	TOSURI            string   `json:"tos_uri,omitempty" jsonschema:"maxLength=2048"`
 }
@@ -83,8 +83,8 @@ func (f clientFields) validate() error {
 
 // CreateClientInput is a new OAuth client.
 type CreateClientInput struct {
-	Name       string `json:"name" jsonschema:"minLength=1,maxLength=256" jsonschema_description:"Display name, shown to users on consent."`
-	ClientType string `json:"client_type" jsonschema:"enum=confidential,enum=public" jsonschema_description:"confidential for servers that keep a secret; public for apps that cannot (use PKCE)."`
+	Name       string `json:"name" jsonschema:"minLength=1,maxLength=256" jsonschema_description:"Shown to users on consent."`
+	ClientType string `json:"client_type" jsonschema:"enum=confidential,enum=public" jsonschema_description:"public for apps that cannot keep a secret (use PKCE)."`
 	clientFields
 }
 
@@ -137,7 +137,7 @@ func CreateOAuthClient(d Deps) Tool {
 
 // ClientIDInput names one client.
 type ClientIDInput struct {
-	ClientID string `json:"client_id" jsonschema:"minLength=1,maxLength=256,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"The client's client_id (list_oauth_clients finds it)."`
+	ClientID string `json:"client_id" jsonschema:"minLength=1,maxLength=256,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"From list_oauth_clients."`
 }
 
 // GetOAuthClient fetches one client.
@@ -184,7 +184,7 @@ func UpdateOAuthClient(d Deps) Tool {
 // DeleteClientInput names the client to delete.
 type DeleteClientInput struct {
 	ClientIDInput
-	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only for clients that cannot ask the user: the client_id again, set after the user approved."`
+	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only without elicitation: the client_id, once the user approved."`
 }
 
 // DeleteClientOutput says whether the client was deleted.

@@ -38,7 +38,7 @@ func ListOAuthGrants(d Deps) Tool {
 
 // GrantIDInput names one grant.
 type GrantIDInput struct {
-	GrantID string `json:"grant_id" jsonschema:"minLength=1,maxLength=256,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"The grant's id (list_oauth_grants finds it)."`
+	GrantID string `json:"grant_id" jsonschema:"minLength=1,maxLength=256,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"From list_oauth_grants."`
 }
 
 // validate checks the id as the client will, so that the error names the
@@ -61,7 +61,7 @@ func GetOAuthGrant(d Deps) Tool {
 // RevokeGrantInput names the grant to revoke.
 type RevokeGrantInput struct {
 	GrantIDInput
-	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only for clients that cannot ask the user: the grant id again, set after the user approved."`
+	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only without elicitation: the grant_id, once the user approved."`
 }
 
 // RevokeGrantOutput says whether the grant was revoked.

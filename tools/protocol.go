@@ -45,13 +45,13 @@ func redactURL(raw string) string {
 // AuthorizeURLInput describes the authorization request to build.
 type AuthorizeURLInput struct {
 	ClientID            string `json:"client_id" jsonschema:"minLength=1,maxLength=256"`
-	RedirectURI         string `json:"redirect_uri" jsonschema:"minLength=1,maxLength=2048" jsonschema_description:"One of the client's registered redirect URIs, exactly."`
-	Scope               string `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated scopes."`
-	State               string `json:"state,omitempty" jsonschema:"maxLength=512" jsonschema_description:"CSRF state; a random one is generated when omitted."`
-	CodeChallenge       string `json:"code_challenge,omitempty" jsonschema:"minLength=43,maxLength=128" jsonschema_description:"Your own PKCE challenge; by default one is generated and its verifier returned."`
-	CodeChallengeMethod string `json:"code_challenge_method,omitempty" jsonschema:"enum=S256,enum=plain" jsonschema_description:"Method of your own code_challenge (default S256)."`
-	NoPKCE              bool   `json:"no_pkce,omitempty" jsonschema_description:"Build the URL without PKCE (not recommended)."`
-	Check               bool   `json:"check,omitempty" jsonschema_description:"Also send the request to Telnyx without following it, to see whether client_id and redirect_uri are accepted."`
+	RedirectURI         string `json:"redirect_uri" jsonschema:"minLength=1,maxLength=2048" jsonschema_description:"A registered redirect URI, exactly."`
+	Scope               string `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated."`
+	State               string `json:"state,omitempty" jsonschema:"maxLength=512" jsonschema_description:"Default: random."`
+	CodeChallenge       string `json:"code_challenge,omitempty" jsonschema:"minLength=43,maxLength=128" jsonschema_description:"Your own; default: one is made and its verifier returned."`
+	CodeChallengeMethod string `json:"code_challenge_method,omitempty" jsonschema:"enum=S256,enum=plain" jsonschema_description:"Default S256."`
+	NoPKCE              bool   `json:"no_pkce,omitempty" jsonschema_description:"Not recommended."`
+	Check               bool   `json:"check,omitempty" jsonschema_description:"Also send it once, unfollowed, to see if Telnyx accepts client_id and redirect_uri."`
 }
 
 func (in *AuthorizeURLInput) validate() error {
@@ -129,8 +129,8 @@ func randomString(n int) string {
 // clientAuthInput is how a token or introspection call authenticates the
 // OAuth client when not with the configured TELNYX_CLIENT_ID/SECRET.
 type clientAuthInput struct {
-	ClientID     string `json:"client_id,omitempty" jsonschema:"maxLength=256" jsonschema_description:"OAuth client to authenticate as; default TELNYX_CLIENT_ID. Alone, for public clients."`
-	ClientSecret string `json:"client_secret,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Secret of client_id, for confidential clients (sent with HTTP Basic)."`
+	ClientID     string `json:"client_id,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Default TELNYX_CLIENT_ID; alone for a public client."`
+	ClientSecret string `json:"client_secret,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"For a confidential client_id."`
 }
 
 func (a clientAuthInput) auth() telnyxapi.ClientAuth {
@@ -147,11 +147,11 @@ func (a clientAuthInput) validate() error {
 // TokenInput is a token request.
 type TokenInput struct {
 	GrantType    string `json:"grant_type" jsonschema:"enum=client_credentials,enum=authorization_code,enum=refresh_token"`
-	Code         string `json:"code,omitempty" jsonschema:"maxLength=4096" jsonschema_description:"authorization_code: the code from the redirect."`
-	RedirectURI  string `json:"redirect_uri,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"authorization_code: the same redirect_uri as in the authorize URL."`
-	CodeVerifier string `json:"code_verifier,omitempty" jsonschema:"maxLength=128" jsonschema_description:"authorization_code with PKCE: the verifier from build_oauth_authorize_url."`
-	RefreshToken string `json:"refresh_token,omitempty" jsonschema:"maxLength=8192" jsonschema_description:"refresh_token: the refresh token to use (it rotates)."`
-	Scope        string `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated scopes to ask for."`
+	Code         string `json:"code,omitempty" jsonschema:"maxLength=4096" jsonschema_description:"For authorization_code."`
+	RedirectURI  string `json:"redirect_uri,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"For authorization_code: as in the authorize URL."`
+	CodeVerifier string `json:"code_verifier,omitempty" jsonschema:"maxLength=128" jsonschema_description:"From build_oauth_authorize_url."`
+	RefreshToken string `json:"refresh_token,omitempty" jsonschema:"maxLength=8192" jsonschema_description:"For refresh_token; it rotates."`
+	Scope        string `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated."`
 	clientAuthInput
 }
 
@@ -198,7 +198,7 @@ func ExchangeOAuthToken(d Deps) Tool {
 
 // IntrospectInput names the token to check.
 type IntrospectInput struct {
-	Token string `json:"token" jsonschema:"minLength=1,maxLength=8192" jsonschema_description:"The access or refresh token to check."`
+	Token string `json:"token" jsonschema:"minLength=1,maxLength=8192" jsonschema_description:"Access or refresh token."`
 	clientAuthInput
 }
 
@@ -217,11 +217,11 @@ func IntrospectOAuthToken(d Deps) Tool {
 // RegisterInput is a dynamic client registration.
 type RegisterInput struct {
 	ClientName              string   `json:"client_name,omitempty" jsonschema:"maxLength=256"`
-	RedirectURIs            []string `json:"redirect_uris,omitempty" jsonschema:"maxItems=20,uniqueItems=true" jsonschema_description:"https, or http on loopback only."`
+	RedirectURIs            []string `json:"redirect_uris,omitempty" jsonschema:"maxItems=20,uniqueItems=true" jsonschema_description:"https, or http on loopback."`
 	GrantTypes              []string `json:"grant_types,omitempty" jsonschema:"maxItems=3,uniqueItems=true,enum=authorization_code,enum=client_credentials,enum=refresh_token" jsonschema_description:"Default [authorization_code]."`
 	ResponseTypes           []string `json:"response_types,omitempty" jsonschema:"maxItems=1,enum=code"`
-	Scope                   string   `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated scopes."`
-	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty" jsonschema:"enum=none,enum=client_secret_basic,enum=client_secret_post" jsonschema_description:"none for public clients (PKCE); default client_secret_basic."`
+	Scope                   string   `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated."`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty" jsonschema:"enum=none,enum=client_secret_basic,enum=client_secret_post" jsonschema_description:"none for a public client (PKCE); default client_secret_basic."`
 	LogoURI                 string   `json:"logo_uri,omitempty" jsonschema:"maxLength=2048"`
 	PolicyURI               string   `json:"policy_uri,omitempty" jsonschema:"maxLength=2048"`
 	TOSURI                  string   `json:"tos_uri,omitempty" jsonschema:"maxLength=2048"`
@@ -279,7 +279,7 @@ const maxConsentToken = 900
 
 // ConsentTokenInput names a consent request.
 type ConsentTokenInput struct {
-	ConsentToken string `json:"consent_token" jsonschema:"minLength=1,maxLength=900,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"The consent token from the consent page URL."`
+	ConsentToken string `json:"consent_token" jsonschema:"minLength=1,maxLength=900,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"From the consent page URL."`
 }
 
 // validate checks the token as a path value even where it travels in a body
@@ -303,8 +303,8 @@ func GetOAuthConsent(d Deps) Tool {
 // SubmitConsentInput is the user's decision.
 type SubmitConsentInput struct {
 	ConsentTokenInput
-	Allowed bool   `json:"allowed" jsonschema_description:"true to grant the client the scopes, false to deny."`
-	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only for clients that cannot ask the user: the client_id being approved, set after the user decided."`
+	Allowed bool   `json:"allowed" jsonschema_description:"true allows, false denies."`
+	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only without elicitation: the client_id, once the user decided."`
 }
 
 // SubmitConsentOutput says what was recorded.

@@ -47,7 +47,7 @@ func TestRegistryInvariants(t *testing.T) {
 			assert.Regexp(t, snake, def.Name)
 			assert.Equal(t, wantTools[def.Name], tool.Toolset)
 			assert.NotEmpty(t, def.Title)
-			assert.Equal(t, def.Title, def.Annotations.Title)
+			assert.Empty(t, def.Annotations.Title, "the title is the tool's own (clients show Tool.title first); annotations.title would repeat it")
 			assert.True(t, strings.HasSuffix(def.Description, "."), "description is sentences")
 			assert.Less(t, len(def.Description), 300, "descriptions are paid for in every conversation")
 
@@ -71,8 +71,31 @@ func TestRegistryInvariants(t *testing.T) {
 				require.NoError(t, json.Unmarshal(raw, &schema), which)
 				assert.Equal(t, "object", schema["type"], "%s schema must be a plain object", which)
 				assert.NotContains(t, string(raw), `"$ref"`, "%s schema must not use $ref", which)
-				assert.Equal(t, false, schema["additionalProperties"], "%s schema must refuse unknown properties", which)
+				assert.NotContains(t, string(raw), `"$schema"`, "%s schema: every client assumes 2020-12", which)
 			}
+			// Inputs are what the model writes and the server enforces:
+			// every object in them refuses unknown properties, and every
+			// property has a type.
+			var input map[string]any
+			require.NoError(t, json.Unmarshal(def.RawInputSchema, &input))
+			walkSchema(input, func(s map[string]any) {
+				if s["type"] == "object" {
+					assert.Equal(t, false, s["additionalProperties"], "input schema objects must refuse unknown properties: %v", s)
+				}
+				if props, ok := s["properties"].(map[string]any); ok {
+					for name, p := range props {
+						assert.NotEmpty(t, p.(map[string]any)["type"], "input property %s needs a type", name)
+					}
+				}
+			})
+			// Outputs carry types and shape only (see schema.go): what they
+			// would repeat is paid for in every tools/list.
+			var output map[string]any
+			require.NoError(t, json.Unmarshal(def.RawOutputSchema, &output))
+			walkSchema(output, func(s map[string]any) {
+				assert.NotContains(t, s, "description", "output schemas carry no descriptions")
+				assert.NotContains(t, s, "additionalProperties", "output schemas carry no additionalProperties")
+			})
 			// No tool takes a credential or a destination it could be steered with.
 			var in struct {
 				Properties map[string]any `json:"properties"`
@@ -91,6 +114,22 @@ func TestRegistryInvariants(t *testing.T) {
 	}
 	slices.Sort(confirming)
 	assert.Equal(t, []string{"delete_oauth_client", "revoke_oauth_grant", "submit_oauth_consent"}, confirming)
+}
+
+// walkSchema calls visit on s and every subschema under properties and
+// items.
+func walkSchema(s map[string]any, visit func(map[string]any)) {
+	visit(s)
+	if props, ok := s["properties"].(map[string]any); ok {
+		for _, p := range props {
+			if sub, ok := p.(map[string]any); ok {
+				walkSchema(sub, visit)
+			}
+		}
+	}
+	if items, ok := s["items"].(map[string]any); ok {
+		walkSchema(items, visit)
+	}
 }
 
 func TestSelect(t *testing.T) {

@@ -75,8 +75,17 @@ func shape(v reflect.Value, redact, secret bool) {
 			shape(v.Index(i), redact, secret)
 		}
 	case reflect.Map:
+		// Keys come from the API too (a JWKS member, a token claim). They are
+		// cleaned after the walk: a key added while a map is walked may be
+		// visited again, and cleaning twice would truncate twice.
+		var renames [][2]reflect.Value
 		iter := v.MapRange()
 		for iter.Next() {
+			if k := iter.Key(); k.Kind() == reflect.String {
+				if clean := cleanString(k.String(), false); clean != k.String() {
+					renames = append(renames, [2]reflect.Value{k, reflect.ValueOf(clean).Convert(k.Type())})
+				}
+			}
 			val := iter.Value()
 			switch val.Kind() {
 			case reflect.Interface:
@@ -95,6 +104,11 @@ func shape(v reflect.Value, redact, secret bool) {
 				shape(val, redact, secret)
 			}
 		}
+		for _, r := range renames {
+			val := v.MapIndex(r[0])
+			v.SetMapIndex(r[0], reflect.Value{})
+			v.SetMapIndex(r[1], val)
+		}
 	case reflect.String:
 		if v.CanSet() {
 			v.SetString(cleanString(v.String(), redact && secret))
@@ -107,7 +121,7 @@ func cleanString(s string, mask bool) string {
 		return maskSecret(s)
 	}
 	s = telnyxapi.SanitizeText(s)
-	if utf8.RuneCountInString(s) > maxStringRunes {
+	if len(s) > maxStringRunes && utf8.RuneCountInString(s) > maxStringRunes {
 		r := []rune(s)
 		s = string(r[:maxStringRunes]) + fmt.Sprintf("…[truncated %d characters]", len(r)-maxStringRunes)
 	}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime/debug"
 	"time"
 
@@ -61,6 +62,9 @@ type Tool struct {
 	// Confirms says the tool asks the user before it acts (unless
 	// --confirm-destructive=false).
 	Confirms bool
+
+	// inType and outType are the Go types the schemas are generated from.
+	inType, outType reflect.Type
 }
 
 // Name is the tool's name.
@@ -143,19 +147,20 @@ func stopWith(res *mcp.CallToolResult) error { return &resultError{res: res} }
 // output: strings from the API are sanitized, and secrets are masked when
 // the policy says so.
 func define[In, Out any](d Deps, s spec, run func(ctx context.Context, c *call, in *In) (*Out, error)) Tool {
-	input := schemaOf[In]()
-	output := schemaOf[Out]()
+	input := schemaOf[In](inputRole)
+	output := schemaOf[Out](outputRole)
 	def := mcp.NewToolWithRawSchema(s.name, s.description, input)
 	def.Title = s.title
 	def.RawOutputSchema = output
+	// The title is the tool's own (Tool.title, which clients show first);
+	// annotations.title would only repeat it.
 	def.Annotations = mcp.ToolAnnotation{
-		Title:           s.title,
 		ReadOnlyHint:    mcp.ToBoolPtr(s.hints.readOnly),
 		DestructiveHint: mcp.ToBoolPtr(s.hints.destructive),
 		IdempotentHint:  mcp.ToBoolPtr(s.hints.idempotent),
 		OpenWorldHint:   mcp.ToBoolPtr(s.hints.openWorld),
 	}
-	args := &argValidator{schema: input}
+	args := newArgValidator(input)
 	sp := &s
 
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
@@ -169,20 +174,9 @@ func define[In, Out any](d Deps, s spec, run func(ctx context.Context, c *call, 
 			d.logCall(ctx, s.name, res, time.Since(start))
 		}()
 
-		raw := rawArguments(req)
-		if err := args.validate(raw); err != nil {
+		in, err := decodeArguments[In](args, rawArguments(req))
+		if err != nil {
 			return invalidArgs(err), nil
-		}
-		in := new(In)
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(in); err != nil {
-			return invalidArgs(err), nil
-		}
-		if v, ok := any(in).(validator); ok {
-			if err := v.validate(); err != nil {
-				return invalidArgs(err), nil
-			}
 		}
 		client, err := d.Client(ctx)
 		if err != nil {
@@ -198,7 +192,28 @@ func define[In, Out any](d Deps, s spec, run func(ctx context.Context, c *call, 
 		}
 		return d.structured(out)
 	}
-	return Tool{Definition: def, Handler: handler, Toolset: s.toolset, Confirms: s.confirms}
+	return Tool{Definition: def, Handler: handler, Toolset: s.toolset, Confirms: s.confirms,
+		inType: reflect.TypeFor[In](), outType: reflect.TypeFor[Out]()}
+}
+
+// decodeArguments checks a call's arguments against the advertised schema,
+// decodes them strictly into In, and applies In's own rules.
+func decodeArguments[In any](v *argValidator, raw []byte) (*In, error) {
+	if err := v.validate(raw); err != nil {
+		return nil, err
+	}
+	in := new(In)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(in); err != nil {
+		return nil, err
+	}
+	if rules, ok := any(in).(validator); ok {
+		if err := rules.validate(); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
 // rawArguments returns the call's arguments as JSON, {} when absent.

@@ -36,9 +36,9 @@ var asymmetricAlgs = []jose.SignatureAlgorithm{
 
 // VerifyTokenInput is a token to verify and what it must say.
 type VerifyTokenInput struct {
-	Token          string   `json:"token" jsonschema:"minLength=1,maxLength=8192" jsonschema_description:"The JWT access token to verify."`
-	Audience       string   `json:"audience,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Require this audience in aud (e.g. the API base URL)."`
-	RequiredScopes []string `json:"required_scopes,omitempty" jsonschema:"maxItems=50,uniqueItems=true" jsonschema_description:"Require every one of these scopes in the token's scope."`
+	Token          string   `json:"token" jsonschema:"minLength=1,maxLength=8192"`
+	Audience       string   `json:"audience,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Must be in aud."`
+	RequiredScopes []string `json:"required_scopes,omitempty" jsonschema:"maxItems=50,uniqueItems=true" jsonschema_description:"Must all be in scope."`
 }
 
 // VerifyTokenOutput is the verdict.
