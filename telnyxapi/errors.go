@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -284,9 +285,12 @@ var (
 )
 
 // excerpt turns a body that is not an error object into at most 300
-// characters of plain text: the title and text of an HTML page without its
-// markup, or the start of anything else, with control and invisible
-// characters removed. The page itself never reaches the model.
+// characters of plain text, with control and invisible characters removed.
+// Of an HTML page (a proxy's or a firewall's error page, or the authorize
+// endpoint's) the title and the start of its visible text are kept, each
+// cut at htmlTextLimit and quoted: enough to say what went wrong, while a
+// page's body is text a third party wrote, so the model reading this error
+// is never handed paragraphs of it. Anything else keeps its start.
 func excerpt(contentType string, body []byte, scrub func(string) string) string {
 	if len(body) > 64<<10 {
 		body = body[:64<<10]
@@ -295,17 +299,17 @@ func excerpt(contentType string, body []byte, scrub func(string) string) string 
 	if strings.Contains(strings.ToLower(contentType), "html") || looksLikeHTML(text) {
 		title := ""
 		if m := reTitle().FindStringSubmatch(text); m != nil {
-			title = strings.TrimSpace(m[1])
+			title = plainText(m[1])
+			text = strings.Replace(text, m[0], " ", 1)
 		}
 		text = reScript().ReplaceAllString(text, " ")
-		text = reTag().ReplaceAllString(text, " ")
-		text = html.UnescapeString(text)
+		visible := plainText(text)
+		text = "HTML page"
 		if title != "" {
-			title = html.UnescapeString(reTag().ReplaceAllString(title, " "))
-			text = strings.Replace(text, title, "", 1)
-			text = "HTML page \"" + strings.Join(strings.Fields(sanitizeText(title)), " ") + "\": " + text
-		} else {
-			text = "HTML page: " + text
+			text += " " + strconv.Quote(clip(title, htmlTextLimit))
+		}
+		if visible != "" {
+			text += ": " + strconv.Quote(clip(visible, htmlTextLimit))
 		}
 	}
 	text = strings.Join(strings.Fields(sanitizeText(text)), " ")
@@ -313,6 +317,16 @@ func excerpt(contentType string, body []byte, scrub func(string) string) string 
 	// survive as a prefix.
 	return clip(scrub(text), excerptLimit)
 }
+
+// plainText is the text of an HTML fragment: tags removed, entities
+// decoded, invisible characters dropped, white space folded.
+func plainText(fragment string) string {
+	fragment = reTag().ReplaceAllString(fragment, " ")
+	return strings.Join(strings.Fields(sanitizeText(html.UnescapeString(fragment))), " ")
+}
+
+// htmlTextLimit caps what is kept of an HTML page.
+const htmlTextLimit = 120
 
 func looksLikeHTML(s string) bool {
 	head := strings.ToLower(strings.TrimSpace(s))

@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -266,7 +267,7 @@ func TestFaultTableHeapBounded(t *testing.T) {
 // to baseline.
 func TestFaultTableExpiredToken(t *testing.T) {
 	const secret = "SECRETCANARY-cc-0123456789abcdef"
-	h := newAdvHarness(t, advOptions{apiKey: "-", fake: telnyxfake.Options{APIKey: "KEYfake-" + randomHex(8), TokenTTL: time.Second},
+	h := newAdvHarness(t, advOptions{apiKey: "-", fake: telnyxfake.Options{APIKey: "KEYfake-" + randomHex(8)},
 		api: func(c *telnyxapi.Config) {
 			c.ClientID = "5eed0999-0000-4000-8000-00000000c999"
 			c.ClientSecret = secret
@@ -274,6 +275,14 @@ func TestFaultTableExpiredToken(t *testing.T) {
 	h.fake.AddClient(telnyxfake.Client{ClientID: "5eed0999-0000-4000-8000-00000000c999", Name: "Automation", ClientType: telnyxfake.ClientTypeConfidential,
 		ClientSecret: secret, AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials}, AllowedScopes: []string{"admin"}})
 
+	// The first token lives 1 s; the one that replaces it the fake's default
+	// hour, so that a slow machine cannot make the replacement expire too
+	// and turn one refresh into several.
+	h.fake.Inject(telnyxfake.OpToken, telnyxfake.Func(func(w http.ResponseWriter, _ *http.Request) {
+		tok := h.fake.IssueAccessToken("5eed0999-0000-4000-8000-00000000c999", "admin", time.Second)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":1,"scope":"admin"}`, tok)
+	}))
 	require.False(t, h.callArgs(t, "list_oauth_clients", map[string]any{}).IsError)
 	require.Len(t, h.fake.RequestsFor(telnyxfake.OpToken), 1, "the first call fetched a token")
 	first := h.fake.RequestsFor(telnyxfake.OpListClients)[0].Header.Get("Authorization")
@@ -281,8 +290,8 @@ func TestFaultTableExpiredToken(t *testing.T) {
 	baseline := goleak.IgnoreCurrent()
 	h.fake.ResetRequests()
 
-	// The token lives 1 s; the client renews it half-way. Past 1.1 s it has
-	// expired for the fake as well.
+	// The client renews the 1 s token half-way. Past 1.1 s it has expired
+	// for the fake as well.
 	time.Sleep(1100 * time.Millisecond)
 	var wg sync.WaitGroup
 	results := make([]string, 20)
