@@ -22,6 +22,12 @@ import (
 // context.
 const maxStringRunes = 8192
 
+// maxResultBytes caps a whole result. Capped strings alone still allow a
+// page of a hundred clients with long fields to run to megabytes, all of
+// it paid for in the model's context (twice: as structuredContent and as
+// text). A full page of ordinary clients is about a tenth of this.
+const maxResultBytes = 256 << 10
+
 // structured returns out as structuredContent plus the same JSON as text,
 // after sanitizing every string in it and masking secrets as the policy
 // says. Output fields tagged `secret:"true"` hold secrets.
@@ -30,6 +36,10 @@ func (d Deps) structured(out any) (*mcp.CallToolResult, error) {
 	b, err := json.Marshal(out)
 	if err != nil {
 		return mcp.NewToolResultError("internal error: encoding the result: " + err.Error()), nil
+	}
+	if len(b) > maxResultBytes {
+		return mcp.NewToolResultError(fmt.Sprintf("the result is %d KiB, more than the %d KiB a tool result may be; "+
+			"ask for less, for example a smaller page_size or a narrower filter.", len(b)>>10, maxResultBytes>>10)), nil
 	}
 	raw := json.RawMessage(b)
 	return &mcp.CallToolResult{
