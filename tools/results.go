@@ -237,6 +237,5 @@ func newRef() string {
 	return hex.EncodeToString(b[:])
 }
 
-// textResult is a successful result with structured content, used where a
-// handler ends without an upstream call (a declined confirmation).
+// joinLines joins the lines of a message the model reads.
 func joinLines(lines ...string) string { return strings.Join(lines, "\n") }
