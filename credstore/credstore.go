@@ -438,16 +438,26 @@ func (s *Store) Lock(ctx context.Context) (unlock func(), err error) {
 	for {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err == nil {
+			mine, _ := f.Stat()
 			_ = f.Close()
 			var once sync.Once
-			return func() { once.Do(func() { _ = os.Remove(path) }) }, nil
+			return func() {
+				once.Do(func() {
+					// Remove only our own lock: if it was broken as stale,
+					// the file there now is someone else's.
+					if fi, err := os.Stat(path); err == nil && (mine == nil || os.SameFile(fi, mine)) {
+						_ = os.Remove(path)
+					}
+				})
+			}, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("taking the refresh lock %s: %w", path, err)
 		}
 		if fi, err := os.Stat(path); err == nil && time.Since(fi.ModTime()) > staleAfter {
-			_ = os.Remove(path)
-			continue
+			if breakStaleLock(path, fi, staleAfter) {
+				continue
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -455,4 +465,29 @@ func (s *Store) Lock(ctx context.Context) (unlock func(), err error) {
 		case <-tick.C:
 		}
 	}
+}
+
+// breakStaleLock removes the stale lock file seen at path, unless another
+// waiter got there first. Removing by path right after a Stat would let a
+// second waiter delete the fresh lock the first one has just created, and
+// both would hold "the" lock; so breaking is itself guarded by an exclusive
+// file, under which the lock is checked again. It reports whether it
+// removed the stale lock.
+func breakStaleLock(path string, seen fs.FileInfo, staleAfter time.Duration) bool {
+	const breakerStaleAfter = 10 * time.Second // a crash in the few instructions below
+	breaker := path + ".break"
+	f, err := os.OpenFile(breaker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		if fi, err := os.Stat(breaker); err == nil && time.Since(fi.ModTime()) > breakerStaleAfter {
+			_ = os.Remove(breaker)
+		}
+		return false
+	}
+	_ = f.Close()
+	defer os.Remove(breaker)
+	fi, err := os.Stat(path)
+	if err != nil || !os.SameFile(fi, seen) || time.Since(fi.ModTime()) <= staleAfter {
+		return false
+	}
+	return os.Remove(path) == nil
 }

@@ -202,7 +202,11 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 	res, err := update(path, *name, spec)
 	if err != nil {
 		fmt.Fprintf(stderr, "telnyx-oauth-mcp init: %s: %v; nothing was changed.\n", path, err)
-		if snippet, ferr := format(object{}.set(host.Key, object{}.set(*name, spec.fresh()).encode()).encode(), nil); ferr == nil {
+		shown := spec
+		if shown.envKey != "" {
+			shown.envKey = "<your TELNYX_API_KEY>" // stderr is no place for the key
+		}
+		if snippet, ferr := format(object{}.set(host.Key, object{}.set(*name, shown.fresh()).encode()).encode(), nil); ferr == nil {
 			fmt.Fprintf(stderr, "Add this entry by hand:\n%s", snippet)
 		}
 		return 1
@@ -334,6 +338,8 @@ func update(path, name string, spec entrySpec) (*result, error) {
 	res := &result{target: path, mode: 0o600}
 	if t, err := filepath.EvalSymlinks(path); err == nil {
 		res.target = t // a dotfile manager's symlink stays a symlink
+	} else {
+		res.target = danglingTarget(path) // even when its file is not there yet
 	}
 	data, err := os.ReadFile(res.target)
 	switch {
@@ -346,6 +352,9 @@ func update(path, name string, spec entrySpec) (*result, error) {
 		if fi, err := os.Stat(res.target); err == nil {
 			res.mode = fi.Mode().Perm()
 		}
+	}
+	if spec.envKey != "" {
+		res.mode &^= 0o077 // the file is about to hold an API key
 	}
 
 	doc := object{}
@@ -390,6 +399,32 @@ func update(path, name string, spec entrySpec) (*result, error) {
 		res.content = append([]byte("\ufeff"), res.content...)
 	}
 	return res, nil
+}
+
+// danglingTarget follows path's chain of symlinks to the file it names
+// when that file does not exist (EvalSymlinks fails there), so that
+// writing creates it rather than replacing the symlink. Anything else
+// comes back as path.
+func danglingTarget(path string) string {
+	p := path
+	for range 40 {
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) && p != path {
+			return p
+		}
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return path
+		}
+		dest, err := os.Readlink(p)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(filepath.Dir(p), dest)
+		}
+		p = dest
+	}
+	return path
 }
 
 // write keeps a backup of the old file, then replaces it atomically with

@@ -98,12 +98,20 @@ func (s *Source) refresh(ctx context.Context) (string, error) {
 	cur := s.snapshot()
 	// Another server sharing this login may have refreshed it meanwhile;
 	// its refresh token is the live one now.
-	if stored, _, err := s.store.Load(cur.BaseURL); err == nil && stored != nil && stored.Kind == credstore.KindOAuth &&
-		stored.RefreshToken != "" && stored.RefreshToken != cur.RefreshToken {
-		s.set(*stored)
-		cur = *stored
-		if t, ok := s.fresh(); ok {
-			return t, nil
+	if stored, _, err := s.store.Load(cur.BaseURL); err == nil {
+		if stored == nil || stored.Kind != credstore.KindOAuth {
+			// logout (or login --api-key) ran while this server did:
+			// storing the refreshed login would undo it. (Or, in auto mode,
+			// the keychain did not answer; then this call fails, not the
+			// login, and nothing is written beside the keychain entry.)
+			return "", errors.New("the stored Telnyx login is no longer in the store (logout, or login --api-key, while this server ran; or the keychain did not answer): restart the server, or run `telnyx-oauth-mcp login` again")
+		}
+		if stored.RefreshToken != "" && stored.RefreshToken != cur.RefreshToken {
+			s.set(*stored)
+			cur = *stored
+			if t, ok := s.fresh(); ok {
+				return t, nil
+			}
 		}
 	}
 	if cur.RefreshToken == "" {
@@ -111,7 +119,11 @@ func (s *Source) refresh(ctx context.Context) (string, error) {
 	}
 
 	began := s.now()
-	tok, err := s.api.ExchangeToken(ctx, telnyxapi.TokenRequest{GrantType: "refresh_token", RefreshToken: cur.RefreshToken},
+	// The refresh serves every waiting caller, and the refresh token is
+	// spent once the request leaves: one caller's cancelled tool call must
+	// not drop the rotated pair (the next refresh would reuse the spent
+	// token, which revokes the grant). telnyxapi's call timeout bounds it.
+	tok, err := s.api.ExchangeToken(context.WithoutCancel(ctx), telnyxapi.TokenRequest{GrantType: "refresh_token", RefreshToken: cur.RefreshToken},
 		telnyxapi.ClientAuth{ClientID: cur.ClientID})
 	if err != nil {
 		return "", refreshError(err)
