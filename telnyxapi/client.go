@@ -281,6 +281,10 @@ type call struct {
 	noContent  bool   // success is 204 with no body
 	redirectOK bool   // a 3xx is the result (authorize)
 	secrets    []string
+	// secretAnswer marks a call whose successful answer carries secrets (a
+	// new client's secret, issued tokens): no excerpt of it goes into an
+	// error.
+	secretAnswer bool
 }
 
 // retryable statuses for idempotent calls.
@@ -300,6 +304,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, e
 	defer cancel()
 	scrub := c.scrubber(cl)
 	refreshed := false
+	ambiguous := false // an earlier attempt may have reached the server
 	for attempt := 0; ; attempt++ {
 		began := time.Now()
 		status, header, body, err := c.attempt(ctx, cl)
@@ -319,7 +324,12 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, e
 			}
 			var tooLarge *bodyTooLargeError
 			if errors.As(err, &tooLarge) {
-				return tooLarge.status, nil, &ResponseError{Operation: cl.op, Status: tooLarge.status, Reason: tooLarge.Error()}
+				respErr := &ResponseError{Operation: cl.op, Status: tooLarge.status, Reason: tooLarge.Error()}
+				if !cl.idempotent {
+					// The request reached the server, which answered.
+					return tooLarge.status, nil, &OutcomeUnknownError{Operation: cl.op, Err: respErr}
+				}
+				return tooLarge.status, nil, respErr
 			}
 			sent := !neverSent(err)
 			if sent && !cl.idempotent {
@@ -328,6 +338,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, e
 			if attempt >= c.cfg.MaxRetries {
 				return 0, nil, &TransportError{Operation: cl.op, Attempts: attempt + 1, Err: errors.New(scrub(err.Error()))}
 			}
+			ambiguous = ambiguous || sent
 			if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
 				return 0, nil, &TransportError{Operation: cl.op, Attempts: attempt + 1, Err: err}
 			}
@@ -336,15 +347,22 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, e
 
 		switch {
 		case status >= 200 && status < 300:
-			return status, header, c.decode(cl, status, header, body, out, scrub)
+			err := c.decode(cl, status, header, body, out, scrub)
+			if err != nil && !cl.idempotent {
+				// The call took effect, but its answer (perhaps the only
+				// copy of a secret) is lost: a retry would act twice.
+				return status, header, &OutcomeUnknownError{Operation: cl.op, Err: err}
+			}
+			return status, header, err
 		case status >= 300 && status < 400:
 			if cl.redirectOK {
 				return status, header, nil
 			}
-			return status, header, &RedirectError{Operation: cl.op, Status: status, Location: clip(scrub(sanitizeText(header.Get("Location"))), 300)}
+			return status, header, &RedirectError{Operation: cl.op, Status: status, Location: clip(scrub(sanitizeText(redactLocation(header.Get("Location")))), 300)}
 		}
 
 		apiErr := parseAPIError(cl.op, status, header, body, scrub)
+		apiErr.AfterAmbiguousAttempt = ambiguous && status == http.StatusNotFound && cl.method == http.MethodDelete
 		wait, asked := retryAfter(header, time.Now())
 		if asked {
 			apiErr.RetryAfter = wait
@@ -373,6 +391,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, e
 			return status, header, apiErr
 		}
 		apiErr.RetryAfter = 0
+		ambiguous = ambiguous || status != http.StatusTooManyRequests
 		if err := c.sleep(ctx, wait); err != nil {
 			return status, header, apiErr
 		}
@@ -542,6 +561,9 @@ func (c *Client) bearer(ctx context.Context) (string, error) {
 // decode reads a 2xx answer into out.
 func (c *Client) decode(cl *call, status int, header http.Header, body []byte, out any, scrub func(string) string) error {
 	respErr := func(reason string) error {
+		if cl.secretAnswer {
+			body = nil
+		}
 		return &ResponseError{
 			Operation:   cl.op,
 			Status:      status,
@@ -704,4 +726,40 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 		return 0, true
 	}
 	return 0, false
+}
+
+// locationSecrets are the parameters of a redirect target whose values are
+// secrets: an authorization code, tokens.
+var locationSecrets = []string{"code", "consent_token", "token", "access_token", "refresh_token", "id_token", "code_verifier", "client_secret"}
+
+// redactLocation masks the secret parameters, in the query or the
+// fragment, of a redirect target that goes into an error.
+func redactLocation(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "[unparseable URL]"
+	}
+	mask := func(raw string) (string, bool) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return "[redacted]", true
+		}
+		changed := false
+		for _, name := range locationSecrets {
+			if vs, ok := q[name]; ok {
+				for i := range vs {
+					vs[i] = "[redacted]"
+				}
+				changed = true
+			}
+		}
+		return q.Encode(), changed
+	}
+	if q, changed := mask(u.RawQuery); changed {
+		u.RawQuery = q
+	}
+	if f, changed := mask(u.Fragment); changed {
+		u.Fragment, u.RawFragment = f, ""
+	}
+	return u.String()
 }

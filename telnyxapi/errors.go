@@ -2,6 +2,7 @@ package telnyxapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
@@ -39,6 +40,18 @@ type APIError struct {
 
 	// RetryAfter is how long the API asked the caller to wait, when it said.
 	RetryAfter time.Duration
+
+	// AfterAmbiguousAttempt is set on a 404 to a retried DELETE whose
+	// earlier attempt may have reached the server (a lost connection, a
+	// 5xx): the target is most likely gone because of that attempt.
+	AfterAmbiguousAttempt bool
+}
+
+// LikelyDone reports whether err is a DELETE's 404 after an ambiguous
+// earlier attempt: the delete most likely took effect.
+func LikelyDone(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status == http.StatusNotFound && e.AfterAmbiguousAttempt
 }
 
 func (e *APIError) Error() string {

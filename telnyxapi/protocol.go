@@ -105,7 +105,7 @@ func (c *Client) ExchangeToken(ctx context.Context, r TokenRequest, auth ClientA
 	var out TokenResponse
 	_, _, err := c.do(ctx, &call{
 		op: "ExchangeOAuthToken", method: http.MethodPost, path: []string{"oauth", "token"}, formBody: form,
-		auth: authClient, clientAuth: auth, secrets: []string{r.Code, r.CodeVerifier, r.RefreshToken},
+		auth: authClient, clientAuth: auth, secrets: []string{r.Code, r.CodeVerifier, r.RefreshToken}, secretAnswer: true,
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (c *Client) Introspect(ctx context.Context, token string, auth ClientAuth) 
 func (c *Client) Register(ctx context.Context, r RegisterRequest) (*RegisterResponse, error) {
 	var out RegisterResponse
 	_, _, err := c.do(ctx, &call{
-		op: "RegisterOAuthClient", method: http.MethodPost, path: []string{"oauth", "register"}, jsonBody: r,
+		op: "RegisterOAuthClient", method: http.MethodPost, path: []string{"oauth", "register"}, jsonBody: r, secretAnswer: true,
 	}, &out)
 	if err != nil {
 		return nil, err

@@ -73,11 +73,12 @@ func (ts *tokenSource) token(ctx context.Context) (string, error) {
 func (c *Client) clientCredentialsToken(ctx context.Context) (string, time.Duration, error) {
 	var tok TokenResponse
 	_, _, err := c.do(ctx, &call{
-		op:       "ExchangeOAuthToken",
-		method:   "POST",
-		path:     []string{"oauth", "token"},
-		formBody: url.Values{"grant_type": {"client_credentials"}},
-		auth:     authClient,
+		op:           "ExchangeOAuthToken",
+		method:       "POST",
+		path:         []string{"oauth", "token"},
+		formBody:     url.Values{"grant_type": {"client_credentials"}},
+		auth:         authClient,
+		secretAnswer: true,
 	}, &tok)
 	if err != nil {
 		return "", 0, &credentialError{msg: "obtaining a client-credentials access token: " + err.Error()}

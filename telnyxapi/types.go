@@ -87,12 +87,13 @@ type CreateClientRequest struct {
 }
 
 // UpdateClientRequest is the body of PUT /oauth_clients/{id} (§4.13). Only the
-// fields that are set are sent, and the API keeps the others.
+// fields that are set are sent, and the API keeps the others. A nil list is
+// not sent; an empty one is, to clear the list.
 type UpdateClientRequest struct {
 	Name              *string  `json:"name,omitempty"`
-	AllowedScopes     []string `json:"allowed_scopes,omitempty"`
-	AllowedGrantTypes []string `json:"allowed_grant_types,omitempty"`
-	RedirectURIs      []string `json:"redirect_uris,omitempty"`
+	AllowedScopes     []string `json:"allowed_scopes,omitzero"`
+	AllowedGrantTypes []string `json:"allowed_grant_types,omitzero"`
+	RedirectURIs      []string `json:"redirect_uris,omitzero"`
 	RequirePKCE       *bool    `json:"require_pkce,omitempty"`
 	LogoURI           *string  `json:"logo_uri,omitempty"`
 	PolicyURI         *string  `json:"policy_uri,omitempty"`

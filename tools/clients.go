@@ -56,6 +56,9 @@ func ListOAuthClients(d Deps) Tool {
 		if err != nil {
 			return nil, err
 		}
+		for i := range list.Data {
+			list.Data[i].ClientSecret = nil
+		}
 		return &ListClientsOutput{Clients: nonNil(list.Data), Meta: list.Meta, HasMore: list.Meta.HasMore()}, nil
 	})
 }
@@ -147,7 +150,7 @@ func GetOAuthClient(d Deps) Tool {
 		notFound:    "use list_oauth_clients to find the client_id",
 		description: "Get one OAuth client by client_id: type, grant types, scopes, redirect URIs. The secret is never shown again.",
 	}, func(ctx context.Context, c *call, in *ClientIDInput) (*Client, error) {
-		return c.client.GetClient(ctx, in.ClientID)
+		return withoutSecret(c.client.GetClient(ctx, in.ClientID))
 	})
 }
 
@@ -174,10 +177,10 @@ func UpdateOAuthClient(d Deps) Tool {
 		notFound:    "use list_oauth_clients to find the client_id",
 		description: "Change an OAuth client's name, scopes, grant types, redirect URIs or PKCE setting. Given fields replace the current values; others are kept. The type cannot change.",
 	}, func(ctx context.Context, c *call, in *UpdateClientInput) (*Client, error) {
-		return c.client.UpdateClient(ctx, in.ClientID, telnyxapi.UpdateClientRequest{
+		return withoutSecret(c.client.UpdateClient(ctx, in.ClientID, telnyxapi.UpdateClientRequest{
 			Name: in.Name, AllowedScopes: in.AllowedScopes, AllowedGrantTypes: in.AllowedGrantTypes, RedirectURIs: in.RedirectURIs,
 			RequirePKCE: in.RequirePKCE, LogoURI: optional(in.LogoURI), PolicyURI: optional(in.PolicyURI), TOSURI: optional(in.TOSURI),
-		})
+		}))
 	})
 }
 
@@ -222,10 +225,23 @@ func DeleteOAuthClient(d Deps) Tool {
 			return &DeleteClientOutput{ClientID: in.ClientID, Message: why}, nil
 		}
 		if err := c.client.DeleteClient(ctx, in.ClientID); err != nil {
+			if telnyxapi.LikelyDone(err) {
+				return &DeleteClientOutput{ClientID: in.ClientID, Deleted: true,
+					Message: "the client was most likely deleted: the first attempt was interrupted after it may have reached Telnyx, and the retry found no such client; get_oauth_client confirms it"}, nil
+			}
 			return nil, err
 		}
 		return &DeleteClientOutput{ClientID: in.ClientID, Deleted: true, Message: "the client was deleted"}, nil
 	})
+}
+
+// withoutSecret drops the client_secret the API includes "when available":
+// only create_oauth_client shows a secret, once.
+func withoutSecret(cl *Client, err error) (*Client, error) {
+	if cl != nil {
+		cl.ClientSecret = nil
+	}
+	return cl, err
 }
 
 func optional(s string) *string {

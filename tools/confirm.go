@@ -13,6 +13,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
 // Confirmer enforces human confirmation of destructive calls on the server
@@ -126,6 +128,12 @@ func (c *call) confirm(ctx context.Context, confirmArg string, subject string, f
 	if err != nil {
 		return declined, "", err
 	}
+	// The details come from the API: the user must read them as they are,
+	// without control, zero-width or bidi characters (or line breaks that
+	// would forge lines of the question).
+	for i, d := range t.details {
+		t.details[i] = telnyxapi.SanitizeText(d)
+	}
 	if supportsFormElicitation(ctx) {
 		msg := t.action + "?\n" + strings.Join(t.details, "\n") + "\n" + t.effect
 		state := cf.mint(c.spec.name, subject, principalFrom(ctx))
@@ -135,6 +143,16 @@ func (c *call) confirm(ctx context.Context, confirmArg string, subject string, f
 			RequestedSchema: confirmSchema,
 		}).ToolResult()
 		return declined, "", stopWith(res)
+	}
+	if t.id == "" {
+		// Telnyx named no id for the target (every field of a consent is
+		// optional): there is nothing `confirm` could match, and an empty
+		// confirm must not match an empty id.
+		return declined, "", stopWith(mcp.NewToolResultError(joinLines(
+			"Confirmation required, but Telnyx's answer names no id for the target, so `confirm` cannot be checked against it; nothing was changed.",
+			t.action+":",
+			"  "+strings.Join(t.details, "\n  "),
+			"Next: use a client that can ask the user directly (elicitation), or do this in the Telnyx portal.")))
 	}
 	if confirmArg == t.id {
 		return proceed, "", nil
@@ -147,7 +165,7 @@ func (c *call) confirm(ctx context.Context, confirmArg string, subject string, f
 		t.action+":",
 		"  "+strings.Join(t.details, "\n  "),
 		t.effect,
-		`Next: show this to the user and ask. Only if they approve, call `+c.spec.name+` again with the same arguments and "confirm": "`+t.id+`".`)
+		`Next: show this to the user and ask. Only if they approve, call `+c.spec.name+` again with the same arguments and "confirm": "`+telnyxapi.SanitizeText(t.id)+`".`)
 	return declined, "", stopWith(mcp.NewToolResultError(preview))
 }
 

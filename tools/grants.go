@@ -97,6 +97,10 @@ func RevokeOAuthGrant(d Deps) Tool {
 			return &RevokeGrantOutput{GrantID: in.GrantID, Message: why}, nil
 		}
 		g, err := c.client.RevokeGrant(ctx, in.GrantID)
+		if telnyxapi.LikelyDone(err) {
+			return &RevokeGrantOutput{GrantID: in.GrantID, Revoked: true,
+				Message: "the grant was most likely revoked: the first attempt was interrupted after it may have reached Telnyx, and the retry found no such grant; get_oauth_grant confirms it"}, nil
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -59,6 +60,13 @@ func newJWKSCache(ttl, interval time.Duration, now func() time.Time) *jwksCache 
 // fetched or the last such fetch is less than the interval ago; then it is
 // errUnknownKey. An empty kid names the only key of a one-key set.
 func (c *jwksCache) lookup(ctx context.Context, kid string, fetch keyFetcher) (*jose.JSONWebKey, string, error) {
+	return c.lookupFor(ctx, kid, "", fetch)
+}
+
+// lookupFor is lookup for a token signed with alg: where keys of different
+// types share the kid (RFC 7517 §4.5 allows it), the one that verifies alg
+// is chosen.
+func (c *jwksCache) lookupFor(ctx context.Context, kid string, alg jose.SignatureAlgorithm, fetch keyFetcher) (*jose.JSONWebKey, string, error) {
 	select {
 	case c.lock <- struct{}{}:
 	case <-ctx.Done():
@@ -76,7 +84,7 @@ func (c *jwksCache) lookup(ctx context.Context, kid string, fetch keyFetcher) (*
 		c.keys, c.issuer, c.fetchedAt, c.hasFetched = keys, issuer, now, true
 		fresh = true
 	}
-	if k := findKey(c.keys, kid); k != nil {
+	if k := findKey(c.keys, kid, alg); k != nil {
 		return k, c.issuer, nil
 	}
 	if kid == "" || fresh || (!c.lastRefetch.IsZero() && now.Sub(c.lastRefetch) < c.interval) {
@@ -90,26 +98,34 @@ func (c *jwksCache) lookup(ctx context.Context, kid string, fetch keyFetcher) (*
 		return nil, "", err
 	}
 	c.keys = keys
-	if k := findKey(c.keys, kid); k != nil {
+	if k := findKey(c.keys, kid, alg); k != nil {
 		return k, c.issuer, nil
 	}
 	return nil, c.issuer, errUnknownKey
 }
 
 // findKey returns the key with that kid, or for an empty kid the only key.
-func findKey(keys []jose.JSONWebKey, kid string) *jose.JSONWebKey {
+// Of several keys with the kid, the first that verifies alg is preferred.
+func findKey(keys []jose.JSONWebKey, kid string, alg jose.SignatureAlgorithm) *jose.JSONWebKey {
 	if kid == "" {
 		if len(keys) == 1 {
 			return &keys[0]
 		}
 		return nil
 	}
+	var first *jose.JSONWebKey
 	for i := range keys {
-		if keys[i].KeyID == kid {
+		if keys[i].KeyID != kid {
+			continue
+		}
+		if alg == "" || slices.Contains(algsForKey(keys[i]), alg) {
 			return &keys[i]
 		}
+		if first == nil {
+			first = &keys[i]
+		}
 	}
-	return nil
+	return first
 }
 
 // jwksCaches holds one cache per API base URL: the key set and issuer are

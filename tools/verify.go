@@ -186,7 +186,7 @@ func (v verifier) verify(ctx context.Context, in *VerifyTokenInput) (*VerifyToke
 		return invalid("alg %q is not supported (supported: ES256, ES384, ES512, RS256, RS384, RS512, PS256, PS384, PS512, EdDSA)", hdr.Alg)
 	}
 
-	key, issuer, err := v.cache.lookup(ctx, hdr.Kid, v.fetch)
+	key, issuer, err := v.cache.lookupFor(ctx, hdr.Kid, alg, v.fetch)
 	out.ExpectedIssuer = issuer
 	switch {
 	case errors.Is(err, errUnknownKey) && hdr.Kid == "":
