@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -30,6 +31,15 @@ const corsAllowHeaders = "Authorization, Content-Type, Accept, Mcp-Session-Id, M
 
 // serveMCP is the /mcp endpoint.
 func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
+	// No global ReadTimeout (it would cancel long calls and streams): a
+	// deadline for the body alone, set before anything can refuse the
+	// request, since net/http drains an unread body of a refused request
+	// before it answers; lifted once a POST body is read. A request without
+	// a body gets none: it would end a GET stream.
+	rc := http.NewResponseController(w)
+	if r.ContentLength != 0 {
+		_ = rc.SetReadDeadline(time.Now().Add(s.cfg.ReadBodyTimeout))
+	}
 	if !s.hostAllowed(r) {
 		s.reject(w, r, http.StatusForbidden, "host", "Host not allowed")
 		return
@@ -80,6 +90,9 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+		if err == nil {
+			_ = rc.SetReadDeadline(time.Time{}) // net/http also lifts it at EOF
+		}
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -93,7 +106,8 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 
 	ctx := tools.WithPrincipal(withCaller(r.Context(), c), c.principal)
 	var reserved string
-	if method, modern := peek(r, body); s.sessions != nil && !modern {
+	method, modern := peek(r, body)
+	if s.sessions != nil && !modern {
 		if r.Method == http.MethodPost && method == string(mcp.MethodInitialize) {
 			id, ok := s.sessions.create(c.principal)
 			if !ok {
@@ -130,7 +144,21 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 	if c.role == RoleRead {
 		target = s.mcpRead
 	}
-	target.ServeHTTP(w, r)
+	if method == string(mcp.MethodCompletionComplete) {
+		// Completing an id lists the account at Telnyx: limited like a
+		// read tool.
+		var limited *rateLimitedError
+		if err := s.gate(ctx, func() { target.ServeHTTP(w, r) }); errors.As(err, &limited) {
+			w.Header().Set("Retry-After", strconv.Itoa(limited.secs))
+			s.reject(w, r, http.StatusTooManyRequests, "rate_limited", err.Error())
+			return
+		} else if err != nil {
+			s.reject(w, r, http.StatusServiceUnavailable, "canceled", err.Error())
+			return
+		}
+	} else {
+		target.ServeHTTP(w, r)
+	}
 	if reserved != "" && w.Header().Get(server.HeaderKeySessionID) != reserved {
 		s.sessions.remove(reserved) // initialize failed: nothing to keep
 	}
@@ -259,6 +287,9 @@ func normalizeHosts(in []string) []string {
 	var out []string
 	for _, h := range in {
 		h = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
+		if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+			h = h[1 : len(h)-1] // a bracketed IPv6 literal without a port: compared as a name
+		}
 		if h != "" {
 			out = append(out, h)
 		}

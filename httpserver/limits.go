@@ -3,6 +3,7 @@ package httpserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -125,6 +126,64 @@ func (l *limits) get(principal string) *callerState {
 	}
 	l.callers[principal] = cs
 	return cs
+}
+
+// readMiddleware puts resources/read and prompts/get, which reach Telnyx
+// as read tools do, under the caller's rate limit and concurrency cap
+// (counted as read-only calls).
+func (s *Server) readMiddleware() (server.ResourceHandlerMiddleware, server.PromptHandlerMiddleware) {
+	return func(next server.ResourceHandlerFunc) server.ResourceHandlerFunc {
+			return func(ctx context.Context, req mcp.ReadResourceRequest) (out []mcp.ResourceContents, err error) {
+				if gerr := s.gate(ctx, func() { out, err = next(ctx, req) }); gerr != nil {
+					s.countLimited(gerr)
+					return nil, gerr
+				}
+				return out, err
+			}
+		}, func(next server.PromptHandlerFunc) server.PromptHandlerFunc {
+			return func(ctx context.Context, req mcp.GetPromptRequest) (out *mcp.GetPromptResult, err error) {
+				if gerr := s.gate(ctx, func() { out, err = next(ctx, req) }); gerr != nil {
+					s.countLimited(gerr)
+					return nil, gerr
+				}
+				return out, err
+			}
+		}
+}
+
+// rateLimitedError says a request is over the caller's rate limit.
+type rateLimitedError struct{ secs int }
+
+func (e *rateLimitedError) Error() string {
+	return fmt.Sprintf("rate limited: too many requests from this caller; retry after %d s", e.secs)
+}
+
+func (s *Server) countLimited(err error) {
+	var limited *rateLimitedError
+	if errors.As(err, &limited) {
+		s.metrics.reject("rate_limited")
+	}
+}
+
+// gate runs fn within the caller's rate limit and concurrency cap, or says
+// why it did not.
+func (s *Server) gate(ctx context.Context, fn func()) error {
+	c := callerFrom(ctx)
+	if c == nil { // never: the guard authenticates every request
+		return errors.New("unauthenticated")
+	}
+	cs := s.limits.get(c.principal)
+	if wait, _ := cs.allow(false, s.now()); wait > 0 {
+		return &rateLimitedError{secs: int(math.Ceil(wait.Seconds()))}
+	}
+	select {
+	case cs.slots <- struct{}{}:
+		defer func() { <-cs.slots }()
+		fn()
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // toolMiddleware enforces the caller's rate limits and concurrency cap on

@@ -37,6 +37,7 @@ const (
 	DefaultCallerConcurrency = 4
 	DefaultShutdownGrace     = 10 * time.Second
 	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadBodyTimeout   = 30 * time.Second
 	DefaultIdleTimeout       = 2 * time.Minute
 	DefaultMaxHeaderBytes    = 64 << 10
 
@@ -96,8 +97,12 @@ type Config struct {
 
 	ShutdownGrace     time.Duration
 	ReadHeaderTimeout time.Duration
-	IdleTimeout       time.Duration
-	MaxHeaderBytes    int
+	// ReadBodyTimeout bounds the reading of a request body (it is read
+	// whole before anything else runs); the deadline is lifted once it is
+	// read, so long tool calls and streams are not cut.
+	ReadBodyTimeout time.Duration
+	IdleTimeout     time.Duration
+	MaxHeaderBytes  int
 
 	// Audit receives one JSON line per call of a tool that changes
 	// something; os.Stderr when nil.
@@ -247,6 +252,7 @@ func setDefaults(cfg *Config) {
 	setDefault(&cfg.CallerConcurrency, DefaultCallerConcurrency)
 	setDefault(&cfg.ShutdownGrace, DefaultShutdownGrace)
 	setDefault(&cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	setDefault(&cfg.ReadBodyTimeout, DefaultReadBodyTimeout)
 	setDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
 	setDefault(&cfg.MaxHeaderBytes, DefaultMaxHeaderBytes)
 }
@@ -269,8 +275,10 @@ func (s *Server) newMCP(deps tools.Deps, all []tools.Tool, sel tools.Selection) 
 	for _, t := range selected {
 		byName[t.Name()] = t
 	}
+	resMW, promptMW := s.readMiddleware()
 	mcpSrv := tools.NewServer(s.cfg.Version, selected,
-		append(tools.Extras(deps, selected), server.WithToolHandlerMiddleware(s.toolMiddleware(byName)))...)
+		append(tools.Extras(deps, selected), server.WithToolHandlerMiddleware(s.toolMiddleware(byName)),
+			server.WithResourceHandlerMiddleware(resMW), server.WithPromptHandlerMiddleware(promptMW))...)
 	opts := []server.StreamableHTTPOption{
 		server.WithStreamableHTTPLogger(s.log),
 		// mcp-go refuses a non-localhost Host on a loopback connection. The
