@@ -183,6 +183,9 @@ func (r resourceSet) contents(uri string, v any) ([]mcp.ResourceContents, error)
 	if err := enc.Encode(v); err != nil {
 		return nil, errors.New("internal error: encoding the resource")
 	}
+	if b.Len() > maxResultBytes {
+		return nil, fmt.Errorf("the resource is %d KiB, more than the %d KiB a result may be", b.Len()>>10, maxResultBytes>>10)
+	}
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: b.String()}}, nil
 }
 
