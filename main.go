@@ -101,6 +101,7 @@ type config struct {
 	allowedHosts      string
 	maxBodyBytes      int64
 	maxSessions       int
+	maxSessionsCaller int
 	sessionIdleTTL    time.Duration
 	rateLimit         int
 	rateLimitMutating int
@@ -224,6 +225,7 @@ func parseFlags(argv []string, stderr io.Writer, getenv func(string) string) (*c
 	fs.StringVar(&cfg.allowedHosts, "allowed-hosts", "", "HTTP: comma-separated Host `names` (or name:port) allowed besides loopback names, e.g. mcp.example.com")
 	fs.Int64Var(&cfg.maxBodyBytes, "max-body-bytes", httpserver.DefaultMaxBodyBytes, "HTTP: largest request body; bigger ones get 413")
 	fs.IntVar(&cfg.maxSessions, "max-sessions", httpserver.DefaultMaxSessions, "HTTP: live 2025-11-25 sessions at most; more get 503")
+	fs.IntVar(&cfg.maxSessionsCaller, "max-sessions-per-caller", httpserver.DefaultMaxSessionsPerCaller, "HTTP: live 2025-11-25 sessions of one credential at most; more get 503")
 	fs.DurationVar(&cfg.sessionIdleTTL, "session-idle-ttl", httpserver.DefaultSessionIdleTTL, "HTTP: a session unused this long expires")
 	fs.IntVar(&cfg.rateLimit, "rate-limit", httpserver.DefaultRateLimit, "HTTP: tool calls per minute per caller (a burst of as many); -1 for no limit")
 	fs.IntVar(&cfg.rateLimitMutating, "rate-limit-mutating", httpserver.DefaultRateLimitMutating, "HTTP: calls per minute per caller of tools that change something, within --rate-limit; -1 for no limit")
@@ -308,8 +310,8 @@ func parseFlags(argv []string, stderr io.Writer, getenv func(string) string) (*c
 	default:
 		return nil, fmt.Errorf("%s must be key or token, not %q", origin("http-auth"), cfg.httpAuth)
 	}
-	if cfg.maxBodyBytes <= 0 || cfg.maxSessions <= 0 || cfg.callerConcurrency <= 0 || cfg.sessionIdleTTL <= 0 || cfg.shutdownGrace <= 0 {
-		return nil, errors.New("--max-body-bytes, --max-sessions, --caller-concurrency, --session-idle-ttl and --shutdown-grace must be positive")
+	if cfg.maxBodyBytes <= 0 || cfg.maxSessions <= 0 || cfg.maxSessionsCaller <= 0 || cfg.callerConcurrency <= 0 || cfg.sessionIdleTTL <= 0 || cfg.shutdownGrace <= 0 {
+		return nil, errors.New("--max-body-bytes, --max-sessions, --max-sessions-per-caller, --caller-concurrency, --session-idle-ttl and --shutdown-grace must be positive")
 	}
 	if cfg.rateLimit == 0 || cfg.rateLimitMutating == 0 {
 		return nil, errors.New("--rate-limit and --rate-limit-mutating must be positive, or -1 for no limit")
@@ -456,28 +458,29 @@ func serveHTTP(ctx context.Context, cfg *config, sel tools.Selection, logger *sl
 		audit = f
 	}
 	srv, err := httpserver.New(httpserver.Config{
-		Version:             version,
-		Selection:           sel,
-		Client:              api,
-		DisableConfirmation: !cfg.confirmDestructive,
-		Secrets:             tools.SecretsPolicy(cfg.secrets),
-		Logger:              logger,
-		Auth:                cfg.httpAuth,
-		TokensFile:          cfg.httpTokensFile,
-		Stateless:           cfg.stateless,
-		StateKey:            stateKey,
-		AllowedOrigins:      splitList(cfg.allowedOrigins),
-		AllowedHosts:        splitList(cfg.allowedHosts),
-		TrustProxyHeaders:   cfg.trustProxyHeaders,
-		MaxBodyBytes:        cfg.maxBodyBytes,
-		MaxSessions:         cfg.maxSessions,
-		SessionIdleTTL:      cfg.sessionIdleTTL,
-		RateLimit:           cfg.rateLimit,
-		RateLimitMutating:   cfg.rateLimitMutating,
-		CallerConcurrency:   cfg.callerConcurrency,
-		ShutdownGrace:       cfg.shutdownGrace,
-		Audit:               audit,
-		Metrics:             metrics,
+		Version:              version,
+		Selection:            sel,
+		Client:               api,
+		DisableConfirmation:  !cfg.confirmDestructive,
+		Secrets:              tools.SecretsPolicy(cfg.secrets),
+		Logger:               logger,
+		Auth:                 cfg.httpAuth,
+		TokensFile:           cfg.httpTokensFile,
+		Stateless:            cfg.stateless,
+		StateKey:             stateKey,
+		AllowedOrigins:       splitList(cfg.allowedOrigins),
+		AllowedHosts:         splitList(cfg.allowedHosts),
+		TrustProxyHeaders:    cfg.trustProxyHeaders,
+		MaxBodyBytes:         cfg.maxBodyBytes,
+		MaxSessions:          cfg.maxSessions,
+		MaxSessionsPerCaller: cfg.maxSessionsCaller,
+		SessionIdleTTL:       cfg.sessionIdleTTL,
+		RateLimit:            cfg.rateLimit,
+		RateLimitMutating:    cfg.rateLimitMutating,
+		CallerConcurrency:    cfg.callerConcurrency,
+		ShutdownGrace:        cfg.shutdownGrace,
+		Audit:                audit,
+		Metrics:              metrics,
 	})
 	if err != nil {
 		return fail(err)

@@ -145,7 +145,8 @@ func TestHeapBoundedAfterManyInitializes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			up := newUpstream(t, keyAlice)
-			ts := startServer(t, up, func(c *Config) { c.Stateless = tc.stateless })
+			// One caller fills the whole cap here: its share is raised to it.
+			ts := startServer(t, up, func(c *Config) { c.Stateless = tc.stateless; c.MaxSessionsPerCaller = DefaultMaxSessions })
 			hc := httpClient(t)
 			status, _, _ := rawPost(t, hc, ts.URL, bearer(keyAlice), initializeBody) // warm up
 			require.Equal(t, http.StatusOK, status)
@@ -451,4 +452,23 @@ func mustRequest(t *testing.T, method, path string) *http.Request {
 	r, err := http.NewRequest(method, "http://127.0.0.1"+path, nil)
 	require.NoError(t, err)
 	return r
+}
+
+// TestSessionCapPerCaller: one credential cannot take every session; past
+// its share its initialize gets 503, while another caller still gets in.
+func TestSessionCapPerCaller(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice, keyBob)
+	ts := startServer(t, up, func(c *Config) { c.MaxSessions = 10; c.MaxSessionsPerCaller = 2 })
+	hc := httpClient(t)
+	for range 2 {
+		status, _, body := rawPost(t, hc, ts.URL, bearer(keyAlice), initializeBody)
+		require.Equal(t, http.StatusOK, status, body)
+	}
+	status, h, _ := rawPost(t, hc, ts.URL, bearer(keyAlice), initializeBody)
+	assert.Equal(t, http.StatusServiceUnavailable, status, "past its share")
+	assert.NotEmpty(t, h.Get("Retry-After"))
+	status, _, body := rawPost(t, hc, ts.URL, bearer(keyBob), initializeBody)
+	assert.Equal(t, http.StatusOK, status, "another caller still gets a session: %s", body)
+	assert.Contains(t, scrape(t, ts), "telnyx_mcp_live_sessions 3")
 }

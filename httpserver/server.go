@@ -28,18 +28,21 @@ import (
 
 // Defaults for Config fields left zero.
 const (
-	DefaultAddr              = "127.0.0.1:8080"
-	DefaultMaxBodyBytes      = 1 << 20
-	DefaultMaxSessions       = 1000
-	DefaultSessionIdleTTL    = 30 * time.Minute
-	DefaultRateLimit         = 120 // tool calls per minute per caller
-	DefaultRateLimitMutating = 20  // calls of tools that change something, per minute per caller
-	DefaultCallerConcurrency = 4
-	DefaultShutdownGrace     = 10 * time.Second
-	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultReadBodyTimeout   = 30 * time.Second
-	DefaultIdleTimeout       = 2 * time.Minute
-	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultAddr         = "127.0.0.1:8080"
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultMaxSessions  = 1000
+	// DefaultMaxSessionsPerCaller keeps one credential from taking every
+	// session; it is never more than MaxSessions.
+	DefaultMaxSessionsPerCaller = 100
+	DefaultSessionIdleTTL       = 30 * time.Minute
+	DefaultRateLimit            = 120 // tool calls per minute per caller
+	DefaultRateLimitMutating    = 20  // calls of tools that change something, per minute per caller
+	DefaultCallerConcurrency    = 4
+	DefaultShutdownGrace        = 10 * time.Second
+	DefaultReadHeaderTimeout    = 10 * time.Second
+	DefaultReadBodyTimeout      = 30 * time.Second
+	DefaultIdleTimeout          = 2 * time.Minute
+	DefaultMaxHeaderBytes       = 64 << 10
 
 	// MinStateKeyBytes is the shortest accepted state signing key.
 	MinStateKeyBytes = 32
@@ -82,9 +85,11 @@ type Config struct {
 	// X-Forwarded-For for logs; otherwise both are ignored.
 	TrustProxyHeaders bool
 
-	MaxBodyBytes   int64
-	MaxSessions    int
-	SessionIdleTTL time.Duration
+	MaxBodyBytes int64
+	MaxSessions  int
+	// MaxSessionsPerCaller caps the live sessions of one credential.
+	MaxSessionsPerCaller int
+	SessionIdleTTL       time.Duration
 	// RateLimit and RateLimitMutating are tool calls per minute per caller
 	// (token buckets, so a burst of that many is allowed); the second
 	// applies to tools that change something, on top of the first.
@@ -188,7 +193,7 @@ func New(cfg Config) (*Server, error) {
 		now: s.now, callers: map[string]*callerState{},
 	}
 	if !cfg.Stateless {
-		s.sessions = newSessionStore(cfg.MaxSessions, cfg.SessionIdleTTL, cfg.Now)
+		s.sessions = newSessionStore(cfg.MaxSessions, min(cfg.MaxSessionsPerCaller, cfg.MaxSessions), cfg.SessionIdleTTL, cfg.Now)
 	}
 	if err := s.metrics.liveSessions(s.liveSessions); err != nil {
 		return nil, fmt.Errorf("metrics: %w (one Metrics per Server)", err)
@@ -246,6 +251,7 @@ func setDefaults(cfg *Config) {
 	}
 	setDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	setDefault(&cfg.MaxSessions, DefaultMaxSessions)
+	setDefault(&cfg.MaxSessionsPerCaller, DefaultMaxSessionsPerCaller)
 	setDefault(&cfg.SessionIdleTTL, DefaultSessionIdleTTL)
 	setDefault(&cfg.RateLimit, DefaultRateLimit)
 	setDefault(&cfg.RateLimitMutating, DefaultRateLimitMutating)

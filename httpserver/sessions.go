@@ -30,17 +30,18 @@ type session struct {
 }
 
 type sessionStore struct {
-	max int
-	ttl time.Duration
-	now func() time.Time
+	max, perCaller int
+	ttl            time.Duration
+	now            func() time.Time
 
 	mu        sync.Mutex
 	byID      map[string]*session
+	owned     map[string]int // live sessions per principal
 	lastSweep time.Time
 }
 
-func newSessionStore(max int, ttl time.Duration, now func() time.Time) *sessionStore {
-	return &sessionStore{max: max, ttl: ttl, now: now, byID: map[string]*session{}}
+func newSessionStore(max, perCaller int, ttl time.Duration, now func() time.Time) *sessionStore {
+	return &sessionStore{max: max, perCaller: perCaller, ttl: ttl, now: now, byID: map[string]*session{}, owned: map[string]int{}}
 }
 
 // newSessionID returns 192 random bits, URL-safe: visible ASCII as the spec
@@ -51,20 +52,35 @@ func newSessionID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// create starts a session for principal, unless the cap is reached.
+// create starts a session for principal, unless the cap, or principal's
+// share of it, is reached.
 func (st *sessionStore) create(principal string) (string, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := st.now()
-	if len(st.byID) >= st.max {
+	full := func() bool { return len(st.byID) >= st.max || st.owned[principal] >= st.perCaller }
+	if full() {
 		st.sweepLocked(now)
-		if len(st.byID) >= st.max {
+		if full() {
 			return "", false
 		}
 	}
 	id := newSessionID()
 	st.byID[id] = &session{principal: principal, last: now}
+	st.owned[principal]++
 	return id, true
+}
+
+// deleteLocked removes a session and its count.
+func (st *sessionStore) deleteLocked(id string) {
+	s, ok := st.byID[id]
+	if !ok {
+		return
+	}
+	delete(st.byID, id)
+	if st.owned[s.principal]--; st.owned[s.principal] <= 0 {
+		delete(st.owned, s.principal)
+	}
 }
 
 // check finds a live session of principal and marks it used.
@@ -77,7 +93,7 @@ func (st *sessionStore) check(id, principal string) error {
 	case !ok:
 		return errSessionUnknown
 	case now.Sub(s.last) > st.ttl:
-		delete(st.byID, id)
+		st.deleteLocked(id)
 		return errSessionUnknown
 	case s.principal != principal:
 		return errSessionForeign
@@ -97,7 +113,7 @@ func (st *sessionStore) owner(id string) string {
 
 func (st *sessionStore) remove(id string) {
 	st.mu.Lock()
-	delete(st.byID, id)
+	st.deleteLocked(id)
 	st.mu.Unlock()
 }
 
@@ -116,7 +132,7 @@ func (st *sessionStore) sweepLocked(now time.Time) {
 	st.lastSweep = now
 	for id, s := range st.byID {
 		if now.Sub(s.last) > st.ttl {
-			delete(st.byID, id)
+			st.deleteLocked(id)
 		}
 	}
 }
