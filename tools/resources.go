@@ -67,71 +67,87 @@ type resourceSet struct {
 	on map[string]bool
 }
 
+// staticResource is a fixed document, served while the tool that fetches
+// it is selected.
+type staticResource struct {
+	tool, uri, name, title, description string
+	get                                 fetchFunc
+}
+
+var staticResources = []staticResource{
+	{"get_oauth_server_metadata", ResourceServerMetadata, "server-metadata",
+		"Telnyx OAuth authorization server metadata",
+		"RFC 8414 metadata: endpoints, grant types, PKCE methods, scopes_supported, issuer.",
+		func(ctx context.Context, api *telnyxapi.Client) (any, error) {
+			return api.GetAuthorizationServerMetadata(ctx)
+		}},
+	{"get_oauth_protected_resource_metadata", ResourceProtectedResourceMetadata, "protected-resource-metadata",
+		"Telnyx API protected resource metadata",
+		"RFC 9728 metadata: the resource identifier and the authorization servers that issue tokens for it.",
+		func(ctx context.Context, api *telnyxapi.Client) (any, error) {
+			return api.GetProtectedResourceMetadata(ctx)
+		}},
+	{"get_oauth_jwks", ResourceJWKS, "jwks",
+		"Telnyx OAuth JWKS",
+		"The JSON Web Key Set whose public keys verify Telnyx-issued access tokens.",
+		func(ctx context.Context, api *telnyxapi.Client) (any, error) { return api.GetJWKS(ctx) }},
+}
+
+// templateResource is one object by id, served while the tool that gets it
+// is selected; its id completes from the account.
+type templateResource struct {
+	tool, uri, name, title, description, param, notFound string
+	get                                                  func(ctx context.Context, api *telnyxapi.Client, id string) (any, error)
+}
+
+var templateResources = []templateResource{
+	{"get_oauth_client", TemplateClient, "oauth-client", "Telnyx OAuth client",
+		"One OAuth client of the account by client_id (its secret is never shown). client_id completes from the account.",
+		"client_id", "use list_oauth_clients, or completion, to find the client_id",
+		func(ctx context.Context, api *telnyxapi.Client, id string) (any, error) {
+			return withoutSecret(api.GetClient(ctx, id))
+		}},
+	{"get_oauth_grant", TemplateGrant, "oauth-grant", "Telnyx OAuth grant",
+		"One OAuth grant by id: client, scopes, last use. id completes from the account.",
+		"id", "use list_oauth_grants, or completion, to find the grant id",
+		func(ctx context.Context, api *telnyxapi.Client, id string) (any, error) { return api.GetGrant(ctx, id) }},
+}
+
 func (r resourceSet) any() bool {
-	for _, name := range []string{"get_oauth_server_metadata", "get_oauth_protected_resource_metadata", "get_oauth_jwks", "get_oauth_client", "get_oauth_grant"} {
-		if r.on[name] {
+	for _, sr := range staticResources {
+		if r.on[sr.tool] {
+			return true
+		}
+	}
+	return r.completes()
+}
+
+func (r resourceSet) completes() bool {
+	for _, tr := range templateResources {
+		if r.on[tr.tool] {
 			return true
 		}
 	}
 	return false
 }
 
-func (r resourceSet) completes() bool { return r.on["get_oauth_client"] || r.on["get_oauth_grant"] }
-
 // register is a server option that adds the resources. Options run inside
 // NewMCPServer, so the server has them before it serves anything.
 func (r resourceSet) register() server.ServerOption {
 	return func(s *server.MCPServer) {
-		if r.on["get_oauth_server_metadata"] {
-			s.AddResource(mcp.NewResource(ResourceServerMetadata, "server-metadata",
-				mcp.WithResourceTitle("Telnyx OAuth authorization server metadata"),
-				mcp.WithResourceDescription("RFC 8414 metadata: endpoints, grant types, PKCE methods, scopes_supported, issuer."),
-				mcp.WithMIMEType("application/json")),
-				r.static(ResourceServerMetadata, func(ctx context.Context, api *telnyxapi.Client) (any, error) {
-					return api.GetAuthorizationServerMetadata(ctx)
-				}))
+		for _, sr := range staticResources {
+			if r.on[sr.tool] {
+				s.AddResource(mcp.NewResource(sr.uri, sr.name, mcp.WithResourceTitle(sr.title),
+					mcp.WithResourceDescription(sr.description), mcp.WithMIMEType("application/json")),
+					r.static(sr.uri, sr.get))
+			}
 		}
-		if r.on["get_oauth_protected_resource_metadata"] {
-			s.AddResource(mcp.NewResource(ResourceProtectedResourceMetadata, "protected-resource-metadata",
-				mcp.WithResourceTitle("Telnyx API protected resource metadata"),
-				mcp.WithResourceDescription("RFC 9728 metadata: the resource identifier and the authorization servers that issue tokens for it."),
-				mcp.WithMIMEType("application/json")),
-				r.static(ResourceProtectedResourceMetadata, func(ctx context.Context, api *telnyxapi.Client) (any, error) {
-					return api.GetProtectedResourceMetadata(ctx)
-				}))
-		}
-		if r.on["get_oauth_jwks"] {
-			s.AddResource(mcp.NewResource(ResourceJWKS, "jwks",
-				mcp.WithResourceTitle("Telnyx OAuth JWKS"),
-				mcp.WithResourceDescription("The JSON Web Key Set whose public keys verify Telnyx-issued access tokens."),
-				mcp.WithMIMEType("application/json")),
-				r.static(ResourceJWKS, func(ctx context.Context, api *telnyxapi.Client) (any, error) {
-					return api.GetJWKS(ctx)
-				}))
-		}
-		if r.on["get_oauth_client"] {
-			s.AddResourceTemplate(mcp.NewResourceTemplate(TemplateClient, "oauth-client",
-				mcp.WithTemplateTitle("Telnyx OAuth client"),
-				mcp.WithTemplateDescription("One OAuth client of the account by client_id (its secret is never shown). client_id completes from the account."),
-				mcp.WithTemplateMIMEType("application/json")),
-				r.templated("client_id", "use list_oauth_clients, or completion, to find the client_id",
-					func(ctx context.Context, api *telnyxapi.Client, id string) (any, error) {
-						cl, err := api.GetClient(ctx, id)
-						if err == nil {
-							cl.ClientSecret = nil
-						}
-						return cl, err
-					}))
-		}
-		if r.on["get_oauth_grant"] {
-			s.AddResourceTemplate(mcp.NewResourceTemplate(TemplateGrant, "oauth-grant",
-				mcp.WithTemplateTitle("Telnyx OAuth grant"),
-				mcp.WithTemplateDescription("One OAuth grant by id: client, scopes, last use. id completes from the account."),
-				mcp.WithTemplateMIMEType("application/json")),
-				r.templated("id", "use list_oauth_grants, or completion, to find the grant id",
-					func(ctx context.Context, api *telnyxapi.Client, id string) (any, error) {
-						return api.GetGrant(ctx, id)
-					}))
+		for _, tr := range templateResources {
+			if r.on[tr.tool] {
+				s.AddResourceTemplate(mcp.NewResourceTemplate(tr.uri, tr.name, mcp.WithTemplateTitle(tr.title),
+					mcp.WithTemplateDescription(tr.description), mcp.WithTemplateMIMEType("application/json")),
+					r.templated(tr.param, tr.notFound, tr.get))
+			}
 		}
 	}
 }
