@@ -25,21 +25,9 @@ func RunLogout(_ context.Context, opts Options, args []string, stdout, stderr io
 		fmt.Fprint(stderr, "Usage: telnyx-oauth-mcp logout [flags]\n\nRemove the credential that login stored (keychain and file).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	base, err := normalizeBaseURL(*baseURL)
-	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp logout:", err)
-		return 2
-	}
-	store, err := opts.store()
-	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp logout:", err)
-		return 2
+	base, store, code := opts.prepare("logout", fs, args, baseURL, stderr)
+	if store == nil {
+		return code
 	}
 	removed, err := store.Delete(base)
 	for _, loc := range removed {
@@ -82,21 +70,9 @@ func RunStatus(_ context.Context, opts Options, args []string, stdout, stderr io
 		fmt.Fprint(stderr, "Usage: telnyx-oauth-mcp status [flags]\n\nSay which Telnyx credential the server would use, where it comes from and when it expires.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	base, err := normalizeBaseURL(*baseURL)
-	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp status:", err)
-		return 2
-	}
-	store, err := opts.store()
-	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp status:", err)
-		return 2
+	base, store, code := opts.prepare("status", fs, args, baseURL, stderr)
+	if store == nil {
+		return code
 	}
 	stored, loc, loadErr := store.Load(base)
 
@@ -173,4 +149,27 @@ func describeStored(line func(k, v string), c *credstore.Credential, where strin
 	}
 	line("Refresh", "no refresh token: log in again once the access token expires")
 	return left > 0
+}
+
+// prepare parses a command's flags, then checks the base URL the flags
+// name and opens the credential store. When it cannot, it has said why on
+// stderr and the store is nil; code is the exit status (0 after --help).
+func (o *Options) prepare(name string, fs *flag.FlagSet, args []string, baseURL *string, stderr io.Writer) (string, *credstore.Store, int) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", nil, 0
+		}
+		return "", nil, 2
+	}
+	base, err := normalizeBaseURL(*baseURL)
+	if err != nil {
+		fmt.Fprintf(stderr, "telnyx-oauth-mcp %s: %v\n", name, err)
+		return "", nil, 2
+	}
+	store, err := o.store()
+	if err != nil {
+		fmt.Fprintf(stderr, "telnyx-oauth-mcp %s: %v\n", name, err)
+		return "", nil, 2
+	}
+	return base, store, 0
 }
