@@ -59,18 +59,40 @@ type consentState struct {
 
 // codeState is an authorization code minted by POST /oauth/grants.
 type codeState struct {
-	clientID, grantID, redirectURI, challenge, method string
-	scopes                                            []string
-	expires                                           time.Time
-	used                                              bool
+	singleUse
+	redirectURI, challenge, method string
 }
 
 // refreshState is a refresh token; used marks one that was rotated away.
 type refreshState struct {
+	singleUse
+}
+
+// singleUse is what a code and a refresh token have in common: issued to a
+// client under a grant, for some scopes, until a time, spendable once.
+type singleUse struct {
 	clientID, grantID string
 	scopes            []string
 	expires           time.Time
 	used              bool
+}
+
+// spendableLocked checks a code or refresh token (su, nil when unknown) that
+// cl presents: live, issued to cl, and not spent before. Presenting a spent
+// one is a replay, so, as RFC 6749 §4.1.2 asks, its grant is revoked.
+func (f *Fake) spendableLocked(su *singleUse, cl *Client, what, spent string) (result, bool) {
+	switch {
+	case su == nil || !f.now().Before(su.expires):
+		return oauthFail(http.StatusBadRequest, "invalid_grant", "The "+what+" is invalid or expired."), false
+	case su.clientID != cl.ClientID:
+		return oauthFail(http.StatusBadRequest, "invalid_grant", "The "+what+" was issued to another client."), false
+	case su.used:
+		if g := f.grants[su.grantID]; g != nil {
+			g.Revoked = true
+		}
+		return oauthFail(http.StatusBadRequest, "invalid_grant", "The "+what+" was already used"+spent+"; its grant has been revoked."), false
+	}
+	return result{}, true
 }
 
 // asMetadata is the RFC 8414 document.
@@ -346,8 +368,9 @@ func (f *Fake) handleCreateGrant(w http.ResponseWriter, r *http.Request) {
 	if allowed {
 		g := f.addGrantLocked(Grant{ClientID: cs.clientID, Scopes: cs.scopes})
 		code := randomToken("", 32)
-		f.codes[code] = &codeState{clientID: cs.clientID, grantID: g.ID, redirectURI: cs.redirectURI,
-			challenge: cs.challenge, method: cs.method, scopes: cloneStrings(cs.scopes), expires: f.now().Add(codeTTL)}
+		f.codes[code] = &codeState{
+			singleUse:   singleUse{clientID: cs.clientID, grantID: g.ID, scopes: cloneStrings(cs.scopes), expires: f.now().Add(codeTTL)},
+			redirectURI: cs.redirectURI, challenge: cs.challenge, method: cs.method}
 		f.noteIssuedLocked()
 		p.Set("code", code)
 	} else {
@@ -446,17 +469,12 @@ func (f *Fake) redeemCodeLocked(cl *Client, params map[string]string, issuer str
 		return oauthFail(http.StatusBadRequest, "invalid_request", "code is required.")
 	}
 	cs := f.codes[code]
-	if cs == nil || !f.now().Before(cs.expires) {
-		return oauthFail(http.StatusBadRequest, "invalid_grant", "The authorization code is invalid or expired.")
+	var su *singleUse
+	if cs != nil {
+		su = &cs.singleUse
 	}
-	if cs.clientID != cl.ClientID {
-		return oauthFail(http.StatusBadRequest, "invalid_grant", "The authorization code was issued to another client.")
-	}
-	if cs.used {
-		if g := f.grants[cs.grantID]; g != nil {
-			g.Revoked = true
-		}
-		return oauthFail(http.StatusBadRequest, "invalid_grant", "The authorization code was already used; its grant has been revoked.")
+	if fail, ok := f.spendableLocked(su, cl, "authorization code", ""); !ok {
+		return fail
 	}
 	switch ru := params["redirect_uri"]; {
 	case ru == "":
@@ -491,17 +509,12 @@ func (f *Fake) refreshLocked(cl *Client, params map[string]string, issuer string
 		return oauthFail(http.StatusBadRequest, "invalid_request", "refresh_token is required.")
 	}
 	rs := f.refreshes[rt]
-	if rs == nil || !f.now().Before(rs.expires) {
-		return oauthFail(http.StatusBadRequest, "invalid_grant", "The refresh token is invalid or expired.")
+	var su *singleUse
+	if rs != nil {
+		su = &rs.singleUse
 	}
-	if rs.clientID != cl.ClientID {
-		return oauthFail(http.StatusBadRequest, "invalid_grant", "The refresh token was issued to another client.")
-	}
-	if rs.used {
-		if g := f.grants[rs.grantID]; g != nil {
-			g.Revoked = true
-		}
-		return oauthFail(http.StatusBadRequest, "invalid_grant", "The refresh token was already used (rotated); its grant has been revoked.")
+	if fail, ok := f.spendableLocked(su, cl, "refresh token", " (rotated)"); !ok {
+		return fail
 	}
 	g := f.liveGrantLocked(rs.grantID)
 	if g == nil {
@@ -531,8 +544,8 @@ func (f *Fake) issueUserTokensLocked(cl *Client, g *Grant, accessScopes, refresh
 	}
 	if cl.allowsGrant(GrantRefreshToken) {
 		tr.RefreshToken = randomToken("", 32)
-		f.refreshes[tr.RefreshToken] = &refreshState{clientID: cl.ClientID, grantID: g.ID,
-			scopes: cloneStrings(refreshScopes), expires: now.Add(refreshTTL)}
+		f.refreshes[tr.RefreshToken] = &refreshState{singleUse{clientID: cl.ClientID, grantID: g.ID,
+			scopes: cloneStrings(refreshScopes), expires: now.Add(refreshTTL)}}
 		f.noteIssuedLocked()
 	}
 	return result{http.StatusOK, tr}
