@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"io"
 	"net/http"
 	"os"
@@ -174,25 +175,8 @@ func baseEnv(t *testing.T, extra ...string) []string {
 	return append(env, extra...)
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
-}
-
-func (b *syncBuffer) String() string { return string(b.Bytes()) }
+// syncBuffer is a child's output, read while it is still written.
+type syncBuffer = testkit.Buffer
 
 // runBin runs the binary to completion with stdin empty and returns what it
 // wrote and its exit status.
@@ -581,15 +565,7 @@ func callMCP(t *testing.T, c *client.Client, name string, args map[string]any) *
 	return res
 }
 
-func textOf(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if tc, ok := c.(mcp.TextContent); ok {
-			parts = append(parts, tc.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
+var textOf = testkit.Text
 
 // structured decodes a result's structuredContent into v.
 func structured(t *testing.T, res *mcp.CallToolResult, v any) {

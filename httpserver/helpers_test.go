@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"io"
 	"net"
 	"net/http"
@@ -130,24 +131,8 @@ func (u *upstream) deletes(clientID string) int {
 	return n
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use: the server writes
-// audit lines while a test may read.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer collects audit lines the server writes while a test reads.
+type syncBuffer = testkit.Buffer
 
 // testServer is a Server serving on 127.0.0.1:0.
 type testServer struct {
@@ -278,15 +263,7 @@ func listToolNames(t *testing.T, c *client.Client) []string {
 	return out
 }
 
-func textOf(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if tc, ok := c.(mcp.TextContent); ok {
-			parts = append(parts, tc.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
+var textOf = testkit.Text
 
 // decode reads a successful result's structured content into v.
 func decode(t *testing.T, res *mcp.CallToolResult, v any) {

@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -139,14 +140,7 @@ func okTool[T any](t *testing.T, e *extrasEnv, name string, args any) T {
 	return out
 }
 
-func textOf(res *mcp.CallToolResult) string {
-	for _, c := range res.Content {
-		if tc, ok := mcp.AsTextContent(c); ok {
-			return tc.Text
-		}
-	}
-	return ""
-}
+var textOf = testkit.Text
 
 // jwksRequests counts the key-set fetches the fake saw.
 func (e *extrasEnv) jwksRequests() int { return len(e.fake.RequestsFor(telnyxfake.OpGetJWKS)) }

@@ -1,13 +1,13 @@
 package tools_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -62,23 +62,8 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// lockedBuffer is an io.Writer safe for the concurrent handlers of one server.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// lockedBuffer is the log of a server whose handlers run concurrently.
+type lockedBuffer = testkit.Buffer
 
 // harnessOptions change how newHarness builds the server and the client.
 type harnessOptions struct {
@@ -243,15 +228,7 @@ func decode[T any](t *testing.T, raw json.RawMessage) T {
 	return v
 }
 
-func resultText(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if tc, ok := mcp.AsTextContent(c); ok {
-			parts = append(parts, tc.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
+var resultText = testkit.Text
 
 func structuredJSON(t *testing.T, res *mcp.CallToolResult) json.RawMessage {
 	t.Helper()
