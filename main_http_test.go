@@ -121,9 +121,11 @@ func TestHTTPBinary(t *testing.T) {
 		fake, err := telnyxfake.Listen(telnyxfake.Options{Seed: true})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = fake.Close() })
-		fake.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second))
 		p := startHTTP(t, bin, nil, "--base-url", fake.BaseURL)
 		c := httpMCPClient(t, p.url, telnyxfake.DefaultAPIKey)
+		// After the server's check of the key, one more list.
+		checked := len(fake.RequestsFor(telnyxfake.OpListClients))
+		fake.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second))
 
 		var wg sync.WaitGroup
 		for range 3 {
@@ -137,7 +139,7 @@ func TestHTTPBinary(t *testing.T) {
 				}
 			}()
 		}
-		require.Eventually(t, func() bool { return len(fake.RequestsFor(telnyxfake.OpListClients)) == 3 },
+		require.Eventually(t, func() bool { return len(fake.RequestsFor(telnyxfake.OpListClients)) == checked+3 },
 			10*time.Second, 10*time.Millisecond)
 		sent := time.Now()
 		require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))

@@ -178,6 +178,9 @@ type (
 					Name string `yaml:"name"`
 					Key  string `yaml:"key"`
 				} `yaml:"secretKeyRef"`
+				FieldRef *struct {
+					FieldPath string `yaml:"fieldPath"`
+				} `yaml:"fieldRef"`
 			} `yaml:"valueFrom"`
 		} `yaml:"env"`
 		Ports []struct {
@@ -284,6 +287,21 @@ func TestKubernetesManifests(t *testing.T) {
 	assert.Contains(t, args, "stateless")
 	require.Len(t, c.Ports, 1)
 	assert.Equal(t, "0.0.0.0:"+strconv.Itoa(c.Ports[0].ContainerPort), args["listen"])
+
+	// The probes (and Prometheus) send the pod's IP as Host: it must be on
+	// the allow-list, through a variable set before the list refers to it.
+	podIP := ""
+	var allowedHosts []string
+	for _, e := range c.Env {
+		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "status.podIP" {
+			podIP = e.Name
+		}
+		if e.Name == "TELNYX_MCP_ALLOWED_HOSTS" {
+			require.NotEmpty(t, podIP, "the pod IP variable comes before TELNYX_MCP_ALLOWED_HOSTS")
+			allowedHosts = strings.Split(e.Value, ",")
+		}
+	}
+	assert.Contains(t, allowedHosts, "$("+podIP+")", "the probes' Host is allowed")
 
 	var stateKey bool
 	for _, e := range c.Env {

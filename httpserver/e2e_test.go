@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -93,9 +94,12 @@ func TestSandboxKeyMode(t *testing.T) {
 	res := callTool(t, c, "get_oauth_client", map[string]any{"client_id": telnyxfake.BillingClientID})
 	assert.False(t, res.IsError, textOf(res))
 
-	// Another key reaches Telnyx (here the fake) as it is, and Telnyx refuses it.
-	other := connect(t, ts.URL, keyBob, modern)
-	res = callTool(t, other, "get_oauth_client", map[string]any{"client_id": telnyxfake.BillingClientID})
-	assert.True(t, res.IsError)
-	assert.Contains(t, textOf(res), "401")
+	// Another key reaches Telnyx (here the fake) as it is, in the key
+	// check; Telnyx refuses it, and so does the server.
+	status, h, _ := rawPost(t, httpClient(t), ts.URL, bearer(keyBob), initializeBody)
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.Contains(t, h.Get("WWW-Authenticate"), `error="invalid_token"`)
+	checks := up.keyChecks()
+	require.Len(t, checks, 2)
+	assert.Equal(t, "Bearer "+keyBob, checks[1].Header.Get("Authorization"))
 }

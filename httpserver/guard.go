@@ -71,6 +71,9 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		s.unauthorized(w, r, "unauthorized", "a valid bearer credential is required (Authorization: Bearer …)", !errors.Is(err, errNoCredential))
 		return
 	}
+	if s.keys != nil && !s.keyKnown(w, r, c) {
+		return
+	}
 	switch r.Method {
 	case http.MethodPost, http.MethodGet, http.MethodDelete:
 	default:
@@ -164,6 +167,28 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// keyKnown lets a key-mode request on only once Telnyx has accepted its
+// key (see keycheck.go); otherwise it answers and returns false.
+func (s *Server) keyKnown(w http.ResponseWriter, r *http.Request, c *caller) bool {
+	verdict, err := s.keys.verify(r.Context(), c.apiKey, s.remoteIP(r))
+	var limited *keyChecksLimitedError
+	switch {
+	case errors.As(err, &limited):
+		// 401, not 429: the credential is not accepted (yet); Retry-After
+		// says when this address may present a new one.
+		w.Header().Set("Retry-After", strconv.Itoa(limited.secs()))
+		s.unauthorized(w, r, "key_checks_limited", limited.Error(), false)
+	case err != nil:
+		w.Header().Set("Retry-After", "5")
+		s.reject(w, r, http.StatusServiceUnavailable, "key_check_unavailable", "could not check your Telnyx API key with Telnyx just now; retry shortly")
+	case verdict != keyAccepted:
+		s.unauthorized(w, r, "key_refused", "Telnyx refused the API key sent as the bearer: send a valid Telnyx API key (Authorization: Bearer <key>)", true)
+	default:
+		return true
+	}
+	return false
+}
+
 // peek reads what the session checks need from a request: its JSON-RPC
 // method, and whether it uses the 2026-07-28 protocol, which has no
 // sessions (decided as mcp-go decides it: by the header or the body's
@@ -180,6 +205,18 @@ func peek(r *http.Request, body []byte) (method string, modern bool) {
 	}
 	return msg.Method, mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) ||
 		mcp.IsModernProtocol(msg.Params.Meta.ProtocolVersion())
+}
+
+// hostChecked serves h only to a request whose Host is allowed, as /mcp
+// does: a rebound page must not read the metrics either.
+func (s *Server) hostChecked(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostAllowed(r) {
+			s.reject(w, r, http.StatusForbidden, "host", "Host not allowed")
+			return
+		}
+		h(w, r)
+	})
 }
 
 // hostAllowed checks the Host header (or, behind a trusted proxy,
@@ -245,7 +282,7 @@ func (s *Server) originAllowed(r *http.Request) (string, bool) {
 // spec allows for transport-level refusals, and counts the reason.
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int, reason, msg string) {
 	s.metrics.reject(reason)
-	s.log.Debug("request refused", "reason", reason, "status", status, "method", r.Method, "remote", s.remoteAddr(r))
+	s.log.Debug("request refused", "reason", reason, "status", status, "method", r.Method, "remote", s.remoteIP(r))
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
@@ -267,18 +304,6 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, reason, ms
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
 	s.reject(w, r, http.StatusUnauthorized, reason, msg)
-}
-
-// remoteAddr is the client's address for logs: the connection's peer, or
-// behind a trusted proxy the first X-Forwarded-For entry.
-func (s *Server) remoteAddr(r *http.Request) string {
-	if s.cfg.TrustProxyHeaders {
-		if xf := r.Header.Get("X-Forwarded-For"); xf != "" {
-			first, _, _ := strings.Cut(xf, ",")
-			return strings.TrimSpace(first)
-		}
-	}
-	return r.RemoteAddr
 }
 
 // normalizeHosts lower-cases the --allowed-hosts entries; an entry with a

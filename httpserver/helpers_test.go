@@ -72,8 +72,8 @@ type upstream struct {
 }
 
 type authSeen struct {
-	auth, method, path string
-	body               []byte
+	auth, method, path, query string
+	body                      []byte
 }
 
 func newUpstream(t *testing.T, keys ...string) *upstream {
@@ -93,7 +93,7 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	auth := r.Header.Get("Authorization")
 	u.mu.Lock()
-	u.auths = append(u.auths, authSeen{auth: auth, method: r.Method, path: r.URL.Path, body: body})
+	u.auths = append(u.auths, authSeen{auth: auth, method: r.Method, path: r.URL.Path, query: r.URL.RawQuery, body: body})
 	u.inFlight++
 	u.peak = max(u.peak, u.inFlight)
 	u.mu.Unlock()
@@ -108,10 +108,50 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 	u.Fake.ServeHTTP(w, r)
 }
 
+// seen returns the requests tool calls made, as they arrived: the server's
+// checks of callers' keys left out.
 func (u *upstream) seen() []authSeen {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return append([]authSeen(nil), u.auths...)
+	var out []authSeen
+	for _, a := range u.auths {
+		if !(a.method == http.MethodGet && a.path == "/v2/oauth_clients" && a.query == keyCheckQuery) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// keyCheckQuery is the query of the server's check of a caller's key: the
+// first page, of one client (see keycheck.go). No test's tool call asks
+// for exactly that.
+const keyCheckQuery = "page%5Bsize%5D=1"
+
+func isKeyCheck(r telnyxfake.Request) bool {
+	return r.Operation == telnyxfake.OpListClients && r.RawQuery == keyCheckQuery
+}
+
+// toolRequests returns what the fake received for op, less the server's
+// key checks.
+func (u *upstream) toolRequests(op string) []telnyxfake.Request {
+	var out []telnyxfake.Request
+	for _, r := range u.RequestsFor(op) {
+		if !isKeyCheck(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// keyChecks returns the server's checks of callers' keys the fake received.
+func (u *upstream) keyChecks() []telnyxfake.Request {
+	var out []telnyxfake.Request
+	for _, r := range u.RequestsFor(telnyxfake.OpListClients) {
+		if isKeyCheck(r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (u *upstream) peakConcurrency() int {

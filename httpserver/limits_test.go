@@ -245,7 +245,7 @@ func TestRateLimits(t *testing.T) {
 	assert.False(t, res.IsError, "another caller has its own allowance: %s", textOf(res))
 
 	assert.Len(t, up.RequestsFor(telnyxfake.OpCreateClient), 2)
-	assert.Len(t, up.RequestsFor(telnyxfake.OpListClients), 5)
+	assert.Len(t, up.toolRequests(telnyxfake.OpListClients), 5)
 	assert.Contains(t, scrape(t, ts), `telnyx_mcp_tool_calls_total{outcome="rate_limited",tool="list_oauth_clients"} 1`)
 	assert.Contains(t, ts.audit.String(), `"outcome":"rate_limited"`)
 }
@@ -260,9 +260,9 @@ func TestCallerConcurrency(t *testing.T) {
 	for i := range faults {
 		faults[i] = telnyxfake.Delay(200 * time.Millisecond)
 	}
-	up.Inject(telnyxfake.OpListClients, faults...)
 	ts := startServer(t, up, func(c *Config) { c.CallerConcurrency = 2; c.Stateless = true })
 	c := connect(t, ts.URL, keyAlice, modern)
+	up.Inject(telnyxfake.OpListClients, faults...) // after the key check
 
 	var wg sync.WaitGroup
 	for range calls {
@@ -276,7 +276,7 @@ func TestCallerConcurrency(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	assert.Len(t, up.RequestsFor(telnyxfake.OpListClients), calls)
+	assert.Len(t, up.toolRequests(telnyxfake.OpListClients), calls)
 	assert.Equal(t, 2, up.peakConcurrency(), "at most 2 upstream calls at once for one caller")
 }
 
@@ -325,9 +325,9 @@ func TestAuditLines(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Status(503, `{"errors":[{"code":"10000","title":"busy"}]}`))
 	ts := startServer(t, up, nil)
 	c := connect(t, ts.URL, keyAlice, legacy)
+	up.Inject(telnyxfake.OpListClients, telnyxfake.Status(503, `{"errors":[{"code":"10000","title":"busy"}]}`))
 	res := callTool(t, c, "list_oauth_clients", map[string]any{})
 	require.False(t, res.IsError, textOf(res))
 	status, _, _ := rawPost(t, httpClient(t), ts.URL, nil, initializeBody)
@@ -336,7 +336,8 @@ func TestMetrics(t *testing.T) {
 	m := scrape(t, ts)
 	for _, want := range []string{
 		`telnyx_mcp_tool_calls_total{outcome="ok",tool="list_oauth_clients"} 1`,
-		`telnyx_mcp_upstream_request_duration_seconds_count{operation="ListOAuthClients",result="2xx"} 1`,
+		// The check of the caller's key, then the call's retry.
+		`telnyx_mcp_upstream_request_duration_seconds_count{operation="ListOAuthClients",result="2xx"} 2`,
 		`telnyx_mcp_upstream_request_duration_seconds_count{operation="ListOAuthClients",result="5xx"} 1`,
 		`telnyx_mcp_upstream_retries_total{operation="ListOAuthClients"} 1`,
 		`telnyx_mcp_live_sessions 1`,
@@ -353,7 +354,6 @@ func TestMetrics(t *testing.T) {
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second))
 	ts := startServer(t, up, func(c *Config) { c.Stateless = true })
 	hc := httpClient(t)
 	resp, err := hc.Get(ts.Root + "/readyz")
@@ -362,6 +362,7 @@ func TestGracefulShutdown(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
 	c := connect(t, ts.URL, keyAlice, modern)
+	up.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second))
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Add(1)
@@ -373,7 +374,7 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 		}()
 	}
-	require.Eventually(t, func() bool { return len(up.RequestsFor(telnyxfake.OpListClients)) == 3 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(up.toolRequests(telnyxfake.OpListClients)) == 3 }, 5*time.Second, 10*time.Millisecond)
 
 	stopped := make(chan struct{})
 	go func() { ts.stop(); close(stopped) }()
@@ -398,15 +399,15 @@ func TestGracefulShutdown(t *testing.T) {
 func TestShutdownGraceEnds(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Hang())
 	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.ShutdownGrace = 300 * time.Millisecond })
 	c := connect(t, ts.URL, keyAlice, modern)
+	up.Inject(telnyxfake.OpListClients, telnyxfake.Hang())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		_, _ = callToolErr(c, "list_oauth_clients", map[string]any{})
 	}()
-	require.Eventually(t, func() bool { return len(up.RequestsFor(telnyxfake.OpListClients)) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(up.toolRequests(telnyxfake.OpListClients)) == 1 }, 5*time.Second, 10*time.Millisecond)
 	start := time.Now()
 	ts.stop()
 	assert.Less(t, time.Since(start), 300*time.Millisecond+time.Second)
@@ -417,17 +418,26 @@ func TestShutdownGraceEnds(t *testing.T) {
 	}
 }
 
-// TestHealth: /healthz is always 200; /readyz is 200 while serving.
+// TestHealth: /healthz is always 200; /readyz is 200 while serving. Like
+// /mcp, they and /metrics answer only a Host on the allow-list: a page
+// rebound to the server's address reads nothing.
 func TestHealth(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t)
-	ts := startServer(t, up, nil)
+	ts := startServer(t, up, func(c *Config) { c.AllowedHosts = []string{"mcp.example.com"} })
 	hc := httpClient(t)
-	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200} {
-		resp, err := hc.Get(ts.Root + path)
-		require.NoError(t, err)
-		resp.Body.Close()
-		assert.Equal(t, want, resp.StatusCode, path)
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+		for host, want := range map[string]int{"": 200, "mcp.example.com": 200, "evil.example": 403, "localhost.evil.com:80": 403} {
+			req, err := http.NewRequest(http.MethodGet, ts.Root+path, nil)
+			require.NoError(t, err)
+			if host != "" {
+				req.Host = host
+			}
+			resp, err := hc.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, want, resp.StatusCode, "%s with Host %q", path, host)
+		}
 	}
 	// A server not yet serving is not ready.
 	s, err := New(Config{Client: ts.cfg.Client, Auth: AuthKey})

@@ -28,8 +28,9 @@ import (
 func TestReviewSlowBodyClosed(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second))
 	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.ReadBodyTimeout = 300 * time.Millisecond })
+	cl := connect(t, ts.URL, keyAlice, modern) // Telnyx has accepted the key
+	up.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second))
 
 	c, err := net.DialTimeout("tcp", ts.Addr, 2*time.Second)
 	require.NoError(t, err)
@@ -65,7 +66,6 @@ drip:
 	assert.Less(t, time.Since(start), 2*time.Second, "a dripped body must be cut off by the read deadline")
 
 	// The deadline covers the body only: a call longer than it succeeds.
-	cl := connect(t, ts.URL, keyAlice, modern)
 	res := callTool(t, cl, "list_oauth_clients", map[string]any{})
 	assert.False(t, res.IsError, textOf(res))
 }
@@ -169,10 +169,10 @@ func TestReviewCompletionsLimited(t *testing.T) {
 	}
 	require.NoError(t, complete())
 	require.NoError(t, complete())
-	listed := len(up.RequestsFor(telnyxfake.OpListClients))
+	listed := len(up.toolRequests(telnyxfake.OpListClients))
 	require.Equal(t, 2, listed, "each completion lists the clients")
 	assert.Error(t, complete(), "a third within the minute is over the limit")
-	assert.Equal(t, listed, len(up.RequestsFor(telnyxfake.OpListClients)), "the refused completion never reached Telnyx")
+	assert.Equal(t, listed, len(up.toolRequests(telnyxfake.OpListClients)), "the refused completion never reached Telnyx")
 }
 
 // TestReviewAllowedHostIPv6Literal: an --allowed-hosts entry naming an

@@ -62,6 +62,11 @@ type Config struct {
 	DisableConfirmation bool
 	Secrets             tools.SecretsPolicy
 	Logger              *slog.Logger
+	// Sandbox says Client talks to the built-in fake API (--sandbox). In
+	// key mode it may then carry the fake's demo OAuth client as the
+	// default client authentication of token and introspection calls, as
+	// the stdio sandbox does; no real credential is involved.
+	Sandbox bool
 
 	// Auth is AuthKey or AuthToken; there is no unauthenticated mode.
 	Auth string
@@ -82,8 +87,19 @@ type Config struct {
 	AllowedOrigins []string
 	AllowedHosts   []string
 	// TrustProxyHeaders makes X-Forwarded-Host count for the Host check and
-	// X-Forwarded-For for logs; otherwise both are ignored.
+	// X-Forwarded-For for logs and the key-check limit; otherwise both are
+	// ignored.
 	TrustProxyHeaders bool
+
+	// In key mode each caller's key is checked with Telnyx before it may
+	// open a session or call a tool (see keycheck.go). The verdict is kept
+	// KeyAcceptedTTL, or KeyRefusedTTL for a refused key, in a cache of
+	// KeyCacheSize keys; KeyChecksPerSecond bounds the checks of keys not
+	// yet known, per remote address (negative: unlimited).
+	KeyAcceptedTTL     time.Duration
+	KeyRefusedTTL      time.Duration
+	KeyChecksPerSecond int
+	KeyCacheSize       int
 
 	MaxBodyBytes int64
 	MaxSessions  int
@@ -129,6 +145,7 @@ type Server struct {
 	allowedHosts   []string
 	allowedOrigins []string
 	sessions       *sessionStore // nil when stateless
+	keys           *keyChecker   // nil in token mode
 	limits         *limits
 	metrics        *Metrics
 	audit          *auditLog
@@ -162,7 +179,7 @@ func New(cfg Config) (*Server, error) {
 		if cfg.TokensFile != "" {
 			return nil, errors.New("a tokens file is only used with token auth")
 		}
-		if cfg.Client.HasClientCredentials() {
+		if cfg.Client.HasClientCredentials() && !cfg.Sandbox {
 			return nil, errors.New("key mode: the base Telnyx client must carry no credential of the server's own (each caller's key is the only one used)")
 		}
 	case AuthToken:
@@ -217,18 +234,21 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+	if cfg.Auth == AuthKey {
+		s.keys = newKeyChecker(cfg, s.baseCtx)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/mcp", s.serveMCP)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { plain(w, http.StatusOK, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /healthz", s.hostChecked(func(w http.ResponseWriter, _ *http.Request) { plain(w, http.StatusOK, "ok") }))
+	mux.Handle("GET /readyz", s.hostChecked(func(w http.ResponseWriter, _ *http.Request) {
 		if s.serving.Load() && !s.draining.Load() {
 			plain(w, http.StatusOK, "ready")
 			return
 		}
 		plain(w, http.StatusServiceUnavailable, "not ready")
-	})
-	mux.Handle("GET /metrics", s.metrics.handler())
+	}))
+	mux.Handle("GET /metrics", s.hostChecked(s.metrics.handler().ServeHTTP))
 	s.handler = mux
 	return s, nil
 }
@@ -261,6 +281,10 @@ func setDefaults(cfg *Config) {
 	setDefault(&cfg.ReadBodyTimeout, DefaultReadBodyTimeout)
 	setDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
 	setDefault(&cfg.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	setDefault(&cfg.KeyAcceptedTTL, DefaultKeyAcceptedTTL)
+	setDefault(&cfg.KeyRefusedTTL, DefaultKeyRefusedTTL)
+	setDefault(&cfg.KeyChecksPerSecond, DefaultKeyChecksPerSecond)
+	setDefault(&cfg.KeyCacheSize, DefaultKeyCacheSize)
 }
 
 func setDefault[T int | int64 | time.Duration](v *T, def T) {

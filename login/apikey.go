@@ -28,8 +28,7 @@ func readAPIKey(ctx context.Context, api *telnyxapi.Client, baseURL string, stdi
 		return nil, err
 	}
 	if verify {
-		// The smallest authenticated read there is: one client, one page.
-		_, err := api.WithAPIKey(key).ListClients(ctx, telnyxapi.ListClientsParams{Page: telnyxapi.PageParams{Size: 1}})
+		err := api.CheckAPIKey(ctx, key)
 		var apiErr *telnyxapi.APIError
 		switch {
 		case errors.As(err, &apiErr) && (apiErr.Status == 401 || apiErr.Status == 403):

@@ -32,6 +32,16 @@ func (c *Client) ListClients(ctx context.Context, p ListClientsParams) (*ClientL
 	return &out, nil
 }
 
+// CheckAPIKey asks Telnyx whether it knows key, with the smallest
+// authenticated read there is: the first page, of one entry, of the
+// account's OAuth clients. nil means Telnyx accepted the key; a refusal
+// comes back as an *APIError (401 for a key it does not know, 403 for one
+// that may not list OAuth clients).
+func (c *Client) CheckAPIKey(ctx context.Context, key string) error {
+	_, err := c.WithAPIKey(key).ListClients(ctx, ListClientsParams{Page: PageParams{Size: 1}})
+	return err
+}
+
 // CreateClient creates an OAuth client. For a confidential client the answer
 // carries the client_secret, which the API shows only this once. A create is
 // never retried: a retry after an ambiguous failure could make a second

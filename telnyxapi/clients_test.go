@@ -76,6 +76,24 @@ func TestListClients(t *testing.T) {
 	})
 }
 
+func TestCheckAPIKey(t *testing.T) {
+	t.Parallel()
+	t.Run("accepted", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, map[string]http.HandlerFunc{"GET /v2/oauth_clients": respond(200, `{"data":[`+clientJSON+`],"meta":{}}`)})
+		c := newClient(t, f.base(), func(cfg *Config) { cfg.APIKey = "" })
+		require.NoError(t, c.CheckAPIKey(t.Context(), "KEYcaller"))
+		assertRequest(t, f.only(t), want{method: "GET", path: "/v2/oauth_clients", query: "page%5Bsize%5D=1", auth: bearer("KEYcaller")})
+	})
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, map[string]http.HandlerFunc{"GET /v2/oauth_clients": respond(401, `{"errors":[{"code":"10009","title":"Authentication failed"}]}`)})
+		c := newClient(t, f.base(), nil)
+		requireAPIError(t, c.CheckAPIKey(t.Context(), "KEYmade-up"), 401)
+		assert.Equal(t, bearer("KEYmade-up"), f.only(t).Header.Get("Authorization"), "the key checked, not the client's own")
+	})
+}
+
 func TestCreateClient(t *testing.T) {
 	t.Parallel()
 	pkce := true
