@@ -399,10 +399,14 @@ func newAPIClient(cfg *config, getenv func(string) string, stderr io.Writer) (*t
 		if !cfg.sandbox && (apiCfg.APIKey != "" || apiCfg.ClientID != "" || apiCfg.ClientSecret != "") {
 			fmt.Fprintln(stderr, "telnyx-oauth-mcp: --http-auth key: TELNYX_API_KEY, TELNYX_CLIENT_ID and TELNYX_CLIENT_SECRET are ignored; each caller's own key is used")
 		}
+		apiCfg.APIKey = ""
 		if cfg.sandbox {
-			fmt.Fprintf(stderr, "telnyx-oauth-mcp: SANDBOX, key mode: callers send Authorization: Bearer %s (the sandbox's key)\n", telnyxfake.DefaultAPIKey)
+			// As over stdio, token and introspection calls default to the
+			// sandbox's demo client, whose secret is published.
+			fmt.Fprintf(stderr, "telnyx-oauth-mcp: SANDBOX, key mode: callers send Authorization: Bearer %s (the sandbox's key); token calls default to the demo client %s\n", telnyxfake.DefaultAPIKey, telnyxfake.DemoClientID)
+		} else {
+			apiCfg.ClientID, apiCfg.ClientSecret = "", ""
 		}
-		apiCfg.APIKey, apiCfg.ClientID, apiCfg.ClientSecret = "", "", ""
 	}
 	apiCfg.OnAttempt = cfg.onAttempt
 	api, err := telnyxapi.New(apiCfg)
@@ -462,6 +466,7 @@ func serveHTTP(ctx context.Context, cfg *config, sel tools.Selection, logger *sl
 		Selection:            sel,
 		Client:               api,
 		DisableConfirmation:  !cfg.confirmDestructive,
+		Sandbox:              cfg.sandbox,
 		Secrets:              tools.SecretsPolicy(cfg.secrets),
 		Logger:               logger,
 		Auth:                 cfg.httpAuth,

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -24,37 +23,30 @@ import (
 
 // These tests run the built binary (TestMain builds it) with --sandbox, the
 // way a host launches it, and walk the README's sandbox walkthroughs through
-// an MCP client over stdio: no credential is set, only the sandbox's demo
-// client.
-
-// lockedLog collects the child's stderr.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// an MCP client, over stdio and over streamable HTTP in key mode: no
+// credential is set, only the sandbox's key (HTTP) and demo client.
 
 // sandboxSession is one fresh sandbox process and an MCP client on it.
 type sandboxSession struct {
 	c      *client.Client
-	stderr *lockedLog
+	stderr *syncBuffer
+	// overHTTP: a shared server's caller, who sees none of its environment.
+	overHTTP bool
+}
+
+// sandboxTransports are the ways a host runs the sandbox.
+var sandboxTransports = []struct {
+	name  string
+	start func(t *testing.T, args ...string) *sandboxSession
+}{
+	{"stdio", startSandbox},
+	{"http", startSandboxHTTP},
 }
 
 func startSandbox(t *testing.T, args ...string) *sandboxSession {
 	t.Helper()
 	require.NotEmpty(t, binPath, "TestMain builds the binary")
-	stderr := &lockedLog{}
+	stderr := &syncBuffer{}
 	home := t.TempDir()
 	tr := transport.NewStdioWithOptions(binPath, nil, args,
 		transport.WithCommandFunc(func(ctx context.Context, command string, _ []string, args []string) (*exec.Cmd, error) {
@@ -73,8 +65,18 @@ func startSandbox(t *testing.T, args ...string) *sandboxSession {
 	init.Params.ClientInfo = mcp.Implementation{Name: "sandbox-walkthrough", Version: "0"}
 	_, err := c.Initialize(ctx, init)
 	require.NoError(t, err, "initialize; stderr:\n%s", stderr.String())
-	assert.Contains(t, stderr.String(), "SANDBOX")
+	// The child's stderr is copied while the test runs: wait for the line.
+	stderr.WaitFor(t, "SANDBOX", callTimeout)
 	return &sandboxSession{c: c, stderr: stderr}
+}
+
+// startSandboxHTTP serves the sandbox over HTTP on 127.0.0.1 in key mode
+// and connects with the sandbox's key as the bearer, as the README says.
+func startSandboxHTTP(t *testing.T, args ...string) *sandboxSession {
+	t.Helper()
+	p := startHTTP(t, binPath, nil, args...)
+	p.stderr.WaitFor(t, "SANDBOX, key mode", callTimeout)
+	return &sandboxSession{c: httpMCPClient(t, p.url, telnyxfake.DefaultAPIKey), stderr: p.stderr, overHTTP: true}
 }
 
 func (s *sandboxSession) call(t *testing.T, name string, args map[string]any) *mcp.CallToolResult {
@@ -114,7 +116,15 @@ func firstText(res *mcp.CallToolResult) string {
 // its local verification all work.
 func TestSandboxDemoClient(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--sandbox")
+	for _, tr := range sandboxTransports {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			sandboxDemoClient(t, tr.start(t, "--sandbox"))
+		})
+	}
+}
+
+func sandboxDemoClient(t *testing.T, s *sandboxSession) {
 
 	tok := sandboxOK[tools.TokenOutput](t, s, "exchange_oauth_token", map[string]any{"grant_type": "client_credentials", "scope": "numbers.read"})
 	require.NotEmpty(t, tok.AccessToken)
@@ -128,6 +138,20 @@ func TestSandboxDemoClient(t *testing.T) {
 	v := sandboxOK[tools.VerifyTokenOutput](t, s, "verify_oauth_access_token", map[string]any{"token": tok.AccessToken, "required_scopes": []string{"numbers.read"}})
 	assert.True(t, v.Valid, "reason: %s", v.Reason)
 	assert.Equal(t, intro.Iss, v.ExpectedIssuer)
+
+	// The demo client's id and secret, as published, work as arguments
+	// too; a wrong secret is refused with a hint naming the arguments.
+	tok = sandboxOK[tools.TokenOutput](t, s, "exchange_oauth_token", map[string]any{
+		"grant_type": "client_credentials", "client_id": telnyxfake.DemoClientID, "client_secret": telnyxfake.DemoClientSecret})
+	require.NotEmpty(t, tok.AccessToken)
+	wrong := s.call(t, "exchange_oauth_token", map[string]any{
+		"grant_type": "client_credentials", "client_id": telnyxfake.DemoClientID, "client_secret": "not-the-demo-secret"})
+	require.True(t, wrong.IsError)
+	assert.Contains(t, firstText(wrong), "client_secret")
+	assert.NotContains(t, firstText(wrong), "TELNYX_API_KEY", "the hint names the OAuth client, not the API key")
+	if s.overHTTP {
+		assert.NotContains(t, firstText(wrong), "TELNYX_", "the hint names arguments, not the server's environment")
+	}
 
 	// verify_oauth_access_token is in the default protocol toolset, and the
 	// resources and prompts are served.
@@ -160,7 +184,15 @@ func TestSandboxDemoClient(t *testing.T) {
 // the PKCE verifier, then introspect and verify the token.
 func TestSandboxAuthorizationCodeFlow(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, "--sandbox", "--toolsets", "all")
+	for _, tr := range sandboxTransports {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			sandboxAuthorizationCodeFlow(t, tr.start(t, "--sandbox", "--toolsets", "all"))
+		})
+	}
+}
+
+func sandboxAuthorizationCodeFlow(t *testing.T, s *sandboxSession) {
 
 	// 1. The authorize URL, checked against the sandbox: a 302 to its
 	// consent page (the consent token in that Location is masked).

@@ -217,10 +217,14 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	deps := tools.Deps{
-		Client:  s.clientFor,
-		Confirm: tools.NewConfirmer(!cfg.DisableConfirmation, cfg.StateKey).WithClock(cfg.Now),
-		Secrets: cfg.Secrets,
-		Logger:  cfg.Logger,
+		Client:      s.clientFor,
+		Confirm:     tools.NewConfirmer(!cfg.DisableConfirmation, cfg.StateKey).WithClock(cfg.Now),
+		Secrets:     cfg.Secrets,
+		Logger:      cfg.Logger,
+		Credentials: tools.CredentialsFromOperator,
+	}
+	if cfg.Auth == AuthKey {
+		deps.Credentials = tools.CredentialsFromCaller
 	}
 	all := tools.All(deps)
 	if s.mcpWrite, err = s.newMCP(deps, all, cfg.Selection); err != nil {

@@ -430,11 +430,26 @@ func (e *bodyTooLargeError) Error() string {
 	return fmt.Sprintf("the %d response body is larger than the %d byte limit", e.status, e.limit)
 }
 
+// The credentials an operation may find missing. Their errors say only
+// what is missing: where a credential comes from (the environment, the
+// caller's bearer, an argument) is for the program to say.
+var (
+	// ErrNoClientAuth: a token or introspection call has no OAuth client to
+	// authenticate as (no client_id given, none configured).
+	ErrNoClientAuth = errors.New("no OAuth client authentication")
+	// ErrNoCredential: an account call has no credential at all.
+	ErrNoCredential = errors.New("no Telnyx credential")
+)
+
 // credentialError is a missing or unobtainable credential: no request of
 // the operation itself was sent.
-type credentialError struct{ msg string }
+type credentialError struct {
+	msg string
+	err error // ErrNoClientAuth, ErrNoCredential, or nil
+}
 
 func (e *credentialError) Error() string { return e.msg }
+func (e *credentialError) Unwrap() error { return e.err }
 
 // IsCredentialError reports whether err says a credential is missing or
 // could not be obtained.
@@ -529,7 +544,7 @@ func (c *Client) authorize(ctx context.Context, req *http.Request, cl *call) err
 			// operation); there is no secret to send.
 			return nil
 		case cl.auth == authClient:
-			return &credentialError{msg: cl.op + ": no OAuth client authentication: pass client_id (and client_secret for a confidential client), or configure TELNYX_CLIENT_ID and TELNYX_CLIENT_SECRET"}
+			return &credentialError{msg: cl.op + ": " + ErrNoClientAuth.Error(), err: ErrNoClientAuth}
 		}
 	}
 	token, err := c.bearer(ctx)
@@ -555,7 +570,7 @@ func (c *Client) bearer(ctx context.Context) (string, error) {
 		}
 		return token, nil
 	}
-	return "", &credentialError{msg: "no Telnyx credential: set TELNYX_API_KEY, or TELNYX_CLIENT_ID and TELNYX_CLIENT_SECRET"}
+	return "", &credentialError{msg: ErrNoCredential.Error(), err: ErrNoCredential}
 }
 
 // decode reads a 2xx answer into out.

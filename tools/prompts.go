@@ -282,14 +282,14 @@ func (p promptSet) auditGrants(ctx context.Context, req mcp.GetPromptRequest) (*
 	}
 	api, err := p.d.Client(ctx)
 	if err != nil {
-		return nil, resourceError(PromptAuditGrants, "", err)
+		return nil, p.d.resourceError(PromptAuditGrants, "", err)
 	}
 	var grants []telnyxapi.OAuthGrant
 	truncated := true
 	for page := 1; page <= maxAuditPages; page++ {
 		list, err := api.ListGrants(ctx, telnyxapi.PageParams{Number: page, Size: telnyxapi.MaxPageSize})
 		if err != nil {
-			return nil, resourceError(PromptAuditGrants, "", err)
+			return nil, p.d.resourceError(PromptAuditGrants, "", err)
 		}
 		grants = append(grants, list.Data...)
 		if !list.Meta.HasMore() {
@@ -385,7 +385,7 @@ func (p promptSet) debugToken(ctx context.Context, req mcp.GetPromptRequest) (*m
 	in := &VerifyTokenInput{Token: token, Audience: strings.TrimSpace(args["audience"]), RequiredScopes: strings.Fields(args["required_scopes"])}
 	api, err := p.d.Client(ctx)
 	if err != nil {
-		return nil, resourceError(PromptDebugToken, "", err)
+		return nil, p.d.resourceError(PromptDebugToken, "", err)
 	}
 
 	type report struct {
@@ -398,7 +398,7 @@ func (p promptSet) debugToken(ctx context.Context, req mcp.GetPromptRequest) (*m
 	if p.on["introspect_oauth_token"] {
 		intro, err := api.Introspect(ctx, token, telnyxapi.ClientAuth{})
 		if err != nil {
-			r.IntrospectionError = errorText(PromptDebugToken, err)
+			r.IntrospectionError = p.d.errorText(PromptDebugToken, err)
 		} else {
 			r.Introspection = intro
 		}
@@ -407,7 +407,7 @@ func (p promptSet) debugToken(ctx context.Context, req mcp.GetPromptRequest) (*m
 		v := verifier{cache: p.caches.get(api.BaseURL()), fetch: keysFrom(api), now: time.Now}
 		out, err := v.verify(ctx, in)
 		if err != nil {
-			r.VerificationError = errorText(PromptDebugToken, err)
+			r.VerificationError = p.d.errorText(PromptDebugToken, err)
 		} else {
 			r.Verification = out
 		}
@@ -448,8 +448,8 @@ func diagnose(intro *telnyxapi.IntrospectResponse, v *VerifyTokenOutput) string 
 }
 
 // errorText is the message a tool would give for err.
-func errorText(name string, err error) string {
-	return resourceError(name, "", err).Error()
+func (d Deps) errorText(name string, err error) string {
+	return d.resourceError(name, "", err).Error()
 }
 
 func truncateRunes(s string, n int) string {

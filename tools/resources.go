@@ -158,11 +158,11 @@ func (r resourceSet) static(uri string, get fetchFunc) server.ResourceHandlerFun
 	return guard(r.d, uri, func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		api, err := r.d.Client(ctx)
 		if err != nil {
-			return nil, resourceError(uri, "", err)
+			return nil, r.d.resourceError(uri, "", err)
 		}
 		v, err := get(ctx, api)
 		if err != nil {
-			return nil, resourceError(uri, "", err)
+			return nil, r.d.resourceError(uri, "", err)
 		}
 		return r.contents(req.Params.URI, v)
 	})
@@ -175,15 +175,15 @@ func (r resourceSet) templated(param, notFound string, get func(ctx context.Cont
 	return guard(r.d, "resource template "+param, func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		id := templateArg(req.Params.Arguments, param)
 		if err := telnyxapi.CheckPathValue(param, id, telnyxapi.MaxIDLength); err != nil {
-			return nil, resourceError(req.Params.URI, notFound, err)
+			return nil, r.d.resourceError(req.Params.URI, notFound, err)
 		}
 		api, err := r.d.Client(ctx)
 		if err != nil {
-			return nil, resourceError(req.Params.URI, notFound, err)
+			return nil, r.d.resourceError(req.Params.URI, notFound, err)
 		}
 		v, err := get(ctx, api, id)
 		if err != nil {
-			return nil, resourceError(req.Params.URI, notFound, err)
+			return nil, r.d.resourceError(req.Params.URI, notFound, err)
 		}
 		return r.contents(req.Params.URI, v)
 	})
@@ -221,8 +221,8 @@ func templateArg(args map[string]any, name string) string {
 
 // resourceError maps a failure to the message a client sees, with the same
 // wording (and the same care about what leaks) as tool errors.
-func resourceError(uri, notFound string, err error) error {
-	res := errorResult(&spec{name: "reading " + telnyxapi.SanitizeText(uri), notFound: notFound}, err)
+func (d Deps) resourceError(uri, notFound string, err error) error {
+	res := d.errorResult(&spec{name: "reading " + telnyxapi.SanitizeText(uri), notFound: notFound}, err)
 	var parts []string
 	for _, c := range res.Content {
 		if tc, ok := c.(mcp.TextContent); ok {
@@ -243,11 +243,11 @@ func (r resourceSet) CompleteResourceArgument(ctx context.Context, uri string, a
 	case uri == TemplateClient && arg.Name == "client_id" && r.on["get_oauth_client"]:
 		api, err := r.d.Client(ctx)
 		if err != nil {
-			return nil, resourceError(uri, "", err)
+			return nil, r.d.resourceError(uri, "", err)
 		}
 		list, err := api.ListClients(ctx, telnyxapi.ListClientsParams{Page: telnyxapi.PageParams{Number: 1, Size: telnyxapi.MaxPageSize}})
 		if err != nil {
-			return nil, resourceError(uri, "", err)
+			return nil, r.d.resourceError(uri, "", err)
 		}
 		for _, c := range list.Data {
 			ids = append(ids, c.ClientID)
@@ -256,11 +256,11 @@ func (r resourceSet) CompleteResourceArgument(ctx context.Context, uri string, a
 	case uri == TemplateGrant && arg.Name == "id" && r.on["get_oauth_grant"]:
 		api, err := r.d.Client(ctx)
 		if err != nil {
-			return nil, resourceError(uri, "", err)
+			return nil, r.d.resourceError(uri, "", err)
 		}
 		list, err := api.ListGrants(ctx, telnyxapi.PageParams{Number: 1, Size: telnyxapi.MaxPageSize})
 		if err != nil {
-			return nil, resourceError(uri, "", err)
+			return nil, r.d.resourceError(uri, "", err)
 		}
 		for _, g := range list.Data {
 			ids = append(ids, g.ID)

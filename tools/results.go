@@ -154,9 +154,49 @@ func invalidArgs(err error) *mcp.CallToolResult {
 	return mcp.NewToolResultError("invalid arguments: " + err.Error() + ". Nothing was sent to Telnyx; fix the arguments and call again.")
 }
 
+// CredentialSource says where the credentials of Telnyx calls come from.
+// Errors about a missing or refused credential name what the reader can
+// change, which differs: a stdio user sets the environment, an HTTP caller
+// in key mode sends another bearer, and nobody but the operator changes a
+// token-mode server's own credential. In every case the OAuth client of a
+// token or introspection call can be named in the call's arguments.
+type CredentialSource int
+
+const (
+	// CredentialsFromEnvironment: the process's environment or stored
+	// login (stdio, `call`). The zero value.
+	CredentialsFromEnvironment CredentialSource = iota
+	// CredentialsFromCaller: each HTTP caller's own Telnyx API key, sent as
+	// its bearer (key mode).
+	CredentialsFromCaller
+	// CredentialsFromOperator: a shared server's own credential (token
+	// mode).
+	CredentialsFromOperator
+)
+
+// keyRefused is the hint given when Telnyx refuses the API key.
+func (c CredentialSource) keyRefused() string {
+	switch c {
+	case CredentialsFromCaller:
+		return "Telnyx refused the API key sent as this connection's bearer (Authorization: Bearer <key>): reconnect with a valid Telnyx API key."
+	case CredentialsFromOperator:
+		return "Telnyx refused this server's own credential: only the server's operator can change it."
+	}
+	return "the credential was refused: check TELNYX_API_KEY (or the stored login)."
+}
+
+// clientAuth says how to name the OAuth client of a token or
+// introspection call.
+func (c CredentialSource) clientAuth() string {
+	if c == CredentialsFromEnvironment {
+		return "pass client_id (and client_secret for a confidential client), or set TELNYX_CLIENT_ID and TELNYX_CLIENT_SECRET"
+	}
+	return "pass client_id (and client_secret for a confidential client)"
+}
+
 // errorResult maps any failure to an isError result with what happened and
 // what to do next.
-func errorResult(s *spec, err error) *mcp.CallToolResult {
+func (d Deps) errorResult(s *spec, err error) *mcp.CallToolResult {
 	var (
 		invalid  *telnyxapi.InvalidArgumentError
 		unknown  *telnyxapi.OutcomeUnknownError
@@ -178,7 +218,7 @@ func errorResult(s *spec, err error) *mcp.CallToolResult {
 			s.name, unknown.Err, verify)
 	case errors.As(err, &apiErr):
 		msg = fmt.Sprintf("Telnyx API error: %v.", apiErr)
-		if hint := statusHint(s, apiErr); hint != "" {
+		if hint := statusHint(s, d.Credentials, apiErr); hint != "" {
 			msg += " Hint: " + hint
 		}
 	case errors.As(err, &redirect):
@@ -191,6 +231,10 @@ func errorResult(s *spec, err error) *mcp.CallToolResult {
 		msg = "the call timed out (see --timeout and --attempt-timeout); try again, or raise the limits."
 	case errors.As(err, &netErr):
 		msg = fmt.Sprintf("%v. Check the network and --base-url, then try again.", netErr)
+	case errors.Is(err, telnyxapi.ErrNoClientAuth):
+		msg = err.Error() + ": " + d.Credentials.clientAuth() + "."
+	case errors.Is(err, telnyxapi.ErrNoCredential) && d.Credentials == CredentialsFromEnvironment:
+		msg = err.Error() + ": set TELNYX_API_KEY (or TELNYX_CLIENT_ID and TELNYX_CLIENT_SECRET), or run `telnyx-oauth-mcp login`."
 	case telnyxapi.IsCredentialError(err):
 		msg = err.Error() + "."
 	default:
@@ -199,10 +243,14 @@ func errorResult(s *spec, err error) *mcp.CallToolResult {
 	return mcp.NewToolResultError(telnyxapi.SanitizeText(msg))
 }
 
-func statusHint(s *spec, e *telnyxapi.APIError) string {
+func statusHint(s *spec, creds CredentialSource, e *telnyxapi.APIError) string {
 	switch {
+	case e.Status == http.StatusUnauthorized && e.Operation == "ExchangeOAuthToken":
+		return "Telnyx refused the OAuth client's credentials: check them, or " + creds.clientAuth() + "."
+	case e.Status == http.StatusUnauthorized && e.Operation == "IntrospectOAuthToken":
+		return "Telnyx refused the OAuth client's credentials (or, with no client, the API key): check them, or " + creds.clientAuth() + ". Without a client: " + creds.keyRefused()
 	case e.Status == http.StatusUnauthorized:
-		return "the credential was refused: check TELNYX_API_KEY (or the OAuth client id and secret for token and introspection calls)."
+		return creds.keyRefused()
 	case e.Status == http.StatusForbidden:
 		return "the credential is valid but not allowed to do this."
 	case e.Status == http.StatusNotFound:

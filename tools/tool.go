@@ -51,6 +51,9 @@ type Deps struct {
 	Confirm *Confirmer
 	Secrets SecretsPolicy
 	Logger  *slog.Logger
+	// Credentials says where the credentials of Telnyx calls come from, so
+	// that an error names what its reader can change.
+	Credentials CredentialSource
 }
 
 // Tool is one MCP tool: the definition tools/list shows, its handler, and
@@ -180,7 +183,7 @@ func define[In, Out any](d Deps, s spec, run func(ctx context.Context, c *call, 
 		}
 		client, err := d.Client(ctx)
 		if err != nil {
-			return errorResult(sp, err), nil
+			return d.errorResult(sp, err), nil
 		}
 		out, err := run(ctx, &call{deps: d, spec: sp, client: client, req: req}, in)
 		if err != nil {
@@ -188,7 +191,7 @@ func define[In, Out any](d Deps, s spec, run func(ctx context.Context, c *call, 
 			if errors.As(err, &stop) {
 				return stop.res, nil
 			}
-			return errorResult(sp, err), nil
+			return d.errorResult(sp, err), nil
 		}
 		return d.structured(out)
 	}

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"strings"
 	"sync"
+	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -32,6 +34,25 @@ func (b *Buffer) Bytes() []byte {
 }
 
 func (b *Buffer) String() string { return string(b.Bytes()) }
+
+// WaitFor waits until what was written contains want and returns it all;
+// it fails t if want has not appeared within d. Output that a process or
+// server is still writing (a child's stderr is copied by a goroutine) is
+// asserted on this way, never read once.
+func (b *Buffer) WaitFor(t testing.TB, want string, d time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		got := b.String()
+		if strings.Contains(got, want) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%q did not appear within %s; the output so far:\n%s", want, d, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // Text is the text content of a tool result, its parts joined by newlines.
 func Text(res *mcp.CallToolResult) string {
