@@ -162,7 +162,7 @@ func TestHTTPBinary(t *testing.T) {
 	// The sandbox in HTTP key mode: callers present the sandbox's key.
 	t.Run("sandbox key mode", func(t *testing.T) {
 		p := startHTTP(t, bin, nil, "--sandbox")
-		assert.Contains(t, p.stderr.String(), "Bearer "+telnyxfake.DefaultAPIKey)
+		p.stderr.WaitFor(t, "Bearer "+telnyxfake.DefaultAPIKey, callTimeout)
 		c := httpMCPClient(t, p.url, telnyxfake.DefaultAPIKey, client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
 		res, err := httpCall(c, "get_oauth_client", map[string]any{"client_id": telnyxfake.BillingClientID})
 		require.NoError(t, err)
@@ -186,7 +186,7 @@ func TestHTTPBinary(t *testing.T) {
 			"TELNYX_MCP_STATE_KEY=" + strings.Repeat("k", 40),
 			"TELNYX_MCP_AUDIT_LOG=" + audit,
 		})
-		assert.Contains(t, p.stderr.String(), "stateless=true")
+		p.stderr.WaitFor(t, "stateless=true", callTimeout)
 		c := httpMCPClient(t, p.url, "write-token-for-e2e")
 		res, err := httpCall(c, "create_oauth_client", map[string]any{
 			"name": "audited through the binary", "client_type": "confidential",

@@ -364,7 +364,8 @@ func measureSessions(fake *fakeProc, n int) (*sessionFigures, error) {
 	srv, err := httpserver.New(httpserver.Config{
 		Version: "bench", Client: api, Auth: httpserver.AuthKey,
 		Logger: slog.New(slog.DiscardHandler), Audit: io.Discard,
-		MaxSessions: n + 64, RateLimit: -1, RateLimitMutating: -1,
+		// One caller opens them all: its share of the cap must allow that.
+		MaxSessions: n + 64, MaxSessionsPerCaller: n + 64, RateLimit: -1, RateLimitMutating: -1,
 	})
 	if err != nil {
 		return nil, err
