@@ -60,8 +60,11 @@ type Config struct {
 	// DisableConfirmation lets destructive tools act without the user's
 	// confirmation (--confirm-destructive=false).
 	DisableConfirmation bool
-	Secrets             tools.SecretsPolicy
-	Logger              *slog.Logger
+	// AllowInsecureOAuth allows public clients without PKCE and plain
+	// PKCE challenges (--allow-insecure-oauth).
+	AllowInsecureOAuth bool
+	Secrets            tools.SecretsPolicy
+	Logger             *slog.Logger
 
 	// Auth is AuthKey or AuthToken; there is no unauthenticated mode.
 	Auth string
@@ -204,6 +207,8 @@ func New(cfg Config) (*Server, error) {
 		Confirm: tools.NewConfirmer(!cfg.DisableConfirmation, cfg.StateKey).WithClock(cfg.Now),
 		Secrets: cfg.Secrets,
 		Logger:  cfg.Logger,
+
+		AllowInsecureOAuth: cfg.AllowInsecureOAuth,
 	}
 	all := tools.All(deps)
 	if s.mcpWrite, err = s.newMCP(deps, all, cfg.Selection); err != nil {

@@ -367,7 +367,8 @@ func TestEveryToolSendsTheReferenceRequest(t *testing.T) {
 		{tool: "update_oauth_client", run: func(t *testing.T, h *harness) {
 			conf := h.confidentialClient(t)
 			got := decode[telnyxapi.OAuthClient](t, h.ok(t, "update_oauth_client", map[string]any{
-				"client_id": conf.ClientID, "name": "Billing v2", "allowed_scopes": []string{"admin"}}))
+				"client_id": conf.ClientID, "name": "Billing v2", "allowed_scopes": []string{"admin"}, "confirm": conf.ClientID}))
+			assert.Equal(t, []string{telnyxfake.OpGetClient, telnyxfake.OpUpdateClient}, h.operations())
 			h.assertWire(t, h.only(t, telnyxfake.OpUpdateClient), wire{
 				method: "PUT", rawPath: "/v2/oauth_clients/" + conf.ClientID, auth: "bearer", contentType: jsonType,
 				json: `{"name":"Billing v2","allowed_scopes":["admin"]}`})
