@@ -154,7 +154,7 @@ func CreateOAuthClient(d Deps) Tool {
 
 // ClientIDInput names one client.
 type ClientIDInput struct {
-	ClientID string `json:"client_id" jsonschema:"minLength=1,maxLength=256,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"From list_oauth_clients."`
+	ClientID string `json:"client_id" jsonschema:"minLength=1,maxLength=256,pattern=^[A-Za-z0-9_~-]+(\\.[A-Za-z0-9_~-]+)*$" jsonschema_description:"From list_oauth_clients."`
 }
 
 // GetOAuthClient fetches one client.

@@ -296,7 +296,7 @@ const maxConsentToken = 900
 
 // ConsentTokenInput names a consent request.
 type ConsentTokenInput struct {
-	ConsentToken string `json:"consent_token" jsonschema:"minLength=1,maxLength=900,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"From the consent page URL."`
+	ConsentToken string `json:"consent_token" jsonschema:"minLength=1,maxLength=900,pattern=^[A-Za-z0-9_~-]+(\\.[A-Za-z0-9_~-]+)*$" jsonschema_description:"From the consent page URL."`
 }
 
 // validate checks the token as a path value even where it travels in a body
