@@ -83,6 +83,7 @@ type config struct {
 	tools              string
 	readOnly           bool
 	confirmDestructive bool
+	allowInsecureOAuth bool
 	secrets            string
 	timeout            time.Duration
 	attemptTimeout     time.Duration
@@ -174,6 +175,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		Confirm: tools.NewConfirmer(cfg.confirmDestructive, nil),
 		Secrets: tools.SecretsPolicy(cfg.secrets),
 		Logger:  logger,
+
+		AllowInsecureOAuth: cfg.allowInsecureOAuth,
 	}
 	selected, err := tools.Select(tools.All(deps), sel)
 	if err != nil {
@@ -210,6 +213,7 @@ func parseFlags(argv []string, stderr io.Writer, getenv func(string) string) (*c
 	fs.StringVar(&cfg.tools, "tools", "", "comma-separated tool `names` to expose instead of whole toolsets")
 	fs.BoolVar(&cfg.readOnly, "read-only", false, "expose only tools that change nothing (wins over --toolsets and --tools)")
 	fs.BoolVar(&cfg.confirmDestructive, "confirm-destructive", true, "require the user's confirmation for delete, revoke and consent; false is for unattended automation")
+	fs.BoolVar(&cfg.allowInsecureOAuth, "allow-insecure-oauth", false, "allow public clients without PKCE and authorize URLs with code_challenge_method=plain (OAuth 2.1 forbids both; only for accounts that must serve old clients)")
 	fs.StringVar(&cfg.secrets, "secrets", string(tools.SecretsShow), "`show` secrets that are the point of a call (new client secrets, tokens, PKCE verifiers), or redact them to their last four characters")
 	fs.DurationVar(&cfg.timeout, "timeout", telnyxapi.DefaultCallTimeout, "time limit of one tool call's Telnyx requests, retries included")
 	fs.DurationVar(&cfg.attemptTimeout, "attempt-timeout", telnyxapi.DefaultAttemptTimeout, "time limit of one HTTP attempt")
@@ -467,6 +471,7 @@ func serveHTTP(ctx context.Context, cfg *config, sel tools.Selection, logger *sl
 		Client:               api,
 		DisableConfirmation:  !cfg.confirmDestructive,
 		Sandbox:              cfg.sandbox,
+		AllowInsecureOAuth:   cfg.allowInsecureOAuth,
 		Secrets:              tools.SecretsPolicy(cfg.secrets),
 		Logger:               logger,
 		Auth:                 cfg.httpAuth,

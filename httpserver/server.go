@@ -60,8 +60,11 @@ type Config struct {
 	// DisableConfirmation lets destructive tools act without the user's
 	// confirmation (--confirm-destructive=false).
 	DisableConfirmation bool
-	Secrets             tools.SecretsPolicy
-	Logger              *slog.Logger
+	// AllowInsecureOAuth allows public clients without PKCE and plain
+	// PKCE challenges (--allow-insecure-oauth).
+	AllowInsecureOAuth bool
+	Secrets            tools.SecretsPolicy
+	Logger             *slog.Logger
 	// Sandbox says Client talks to the built-in fake API (--sandbox). In
 	// key mode it may then carry the fake's demo OAuth client as the
 	// default client authentication of token and introspection calls, as
@@ -222,6 +225,8 @@ func New(cfg Config) (*Server, error) {
 		Secrets:     cfg.Secrets,
 		Logger:      cfg.Logger,
 		Credentials: tools.CredentialsFromOperator,
+
+		AllowInsecureOAuth: cfg.AllowInsecureOAuth,
 	}
 	if cfg.Auth == AuthKey {
 		deps.Credentials = tools.CredentialsFromCaller

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// TestPathValuePatternIsTheRule: the JSON Schema pattern the tools
+// advertise accepts exactly what CheckPathValue accepts.
+func TestPathValuePatternIsTheRule(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(PathValuePattern)
+	for _, v := range []string{"a", "a.b", "a..b", ".a", "a.", "...", "a~b_c-d", "a;b", "é", "a b", "eyJ.abc.def", "-", "~.~"} {
+		assert.Equal(t, CheckPathValue("id", v, MaxIDLength) == nil, re.MatchString(v), "value %q", v)
+	}
+}
 
 func TestCheckPathValue(t *testing.T) {
 	t.Parallel()
@@ -24,7 +35,22 @@ func TestCheckPathValue(t *testing.T) {
 		{name: "uuid", value: "9a3c1f2e-7b4d-4c1a-9e2f-0d8b6a5c4e3f", max: MaxIDLength, ok: true},
 		{name: "short id", value: "abc123def456", max: MaxIDLength, ok: true},
 		{name: "jwt with dots", value: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", max: MaxTokenLength, ok: true},
-		{name: "three dots", value: "...", max: MaxIDLength, ok: true},
+		{name: "tilde and underscore", value: "a~b_c", max: MaxIDLength, ok: true},
+		{name: "real JWT consent token", value: "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJjbGllbnRfaWQiOiJhYmMiLCJzY29wZSI6ImFkbWluIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c", max: MaxTokenLength, ok: true},
+		{name: "three dots", value: "...", max: MaxIDLength},
+		{name: "leading dot", value: ".a", max: MaxIDLength},
+		{name: "trailing dot", value: "a.", max: MaxIDLength},
+		{name: "two dots inside", value: "a..b", max: MaxIDLength},
+		{name: "dot dot semicolon", value: "..;", max: MaxIDLength},
+		{name: "dot semicolon", value: ".;", max: MaxIDLength},
+		{name: "semicolon", value: "a;b", max: MaxIDLength},
+		{name: "division slash U+2215", value: "a∕b", max: MaxIDLength},
+		{name: "fullwidth solidus U+FF0F", value: "a／b", max: MaxIDLength},
+		{name: "two one-dot leaders U+2024", value: "․․", max: MaxIDLength},
+		{name: "two fullwidth full stops U+FF0E", value: "．．", max: MaxIDLength},
+		{name: "colon", value: "a:b", max: MaxIDLength},
+		{name: "at", value: "a@b", max: MaxIDLength},
+		{name: "non-ASCII letter", value: "é", max: MaxIDLength},
 		{name: "exactly the limit", value: strings.Repeat("a", MaxIDLength), max: MaxIDLength, ok: true},
 		{name: "one over the limit", value: strings.Repeat("a", MaxIDLength+1), max: MaxIDLength},
 		{name: "empty", value: "", max: MaxIDLength},
@@ -88,7 +114,8 @@ var idOps = []idOp{
 
 func TestPathValuesRefusedBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
-	hostile := []string{"../x", ".", "..", "a/b", "a?b=c", "a#b", "%2e%2e", `a\b`, "a b", "a\x00b", "a\nb", "", "a\u202eb"}
+	hostile := []string{"../x", ".", "..", "a/b", "a?b=c", "a#b", "%2e%2e", `a\b`, "a b", "a\x00b", "a\nb", "", "a\u202eb",
+		"..;", ".;", "a\u2215b", "a\uff0fb", "\u2024\u2024", "\uff0e\uff0e"}
 	for _, op := range idOps {
 		values := append(append([]string(nil), hostile...), strings.Repeat("a", 1000))
 		if op.maxLen >= 1000 {
@@ -121,15 +148,16 @@ func TestConsentTokenWithDotsStaysOneSegment(t *testing.T) {
 	assert.Equal(t, "/v2/oauth/consent/eyJ.abc.def", f.only(t).Path)
 }
 
-func TestPathValuesAreEscaped(t *testing.T) {
+// TestPathValuesReachThePathUnchanged: every character the rule allows is
+// unreserved in RFC 3986, so an allowed id is its own path segment.
+func TestPathValuesReachThePathUnchanged(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		id       string
 		wantPath string
 	}{
-		{id: "a;b,c", wantPath: "/v2/oauth_clients/a%3Bb%2Cc"},
-		{id: "é", wantPath: "/v2/oauth_clients/%C3%A9"},
-		{id: "a:b@c", wantPath: "/v2/oauth_clients/a:b@c"},
+		{id: "9a3c1f2e-7b4d-4c1a-9e2f-0d8b6a5c4e3f", wantPath: "/v2/oauth_clients/9a3c1f2e-7b4d-4c1a-9e2f-0d8b6a5c4e3f"},
+		{id: "a~b_c.d", wantPath: "/v2/oauth_clients/a~b_c.d"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.id, func(t *testing.T) {

@@ -175,7 +175,7 @@ var toolOps = map[string][]string{
 	"list_oauth_clients":                    {telnyxfake.OpListClients},
 	"create_oauth_client":                   {telnyxfake.OpCreateClient},
 	"get_oauth_client":                      {telnyxfake.OpGetClient},
-	"update_oauth_client":                   {telnyxfake.OpUpdateClient},
+	"update_oauth_client":                   {telnyxfake.OpGetClient, telnyxfake.OpUpdateClient},
 	"delete_oauth_client":                   {telnyxfake.OpGetClient, telnyxfake.OpDeleteClient},
 	"list_oauth_grants":                     {telnyxfake.OpListGrants},
 	"get_oauth_grant":                       {telnyxfake.OpGetGrant},

@@ -2,8 +2,13 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
@@ -117,11 +122,20 @@ func CreateOAuthClient(d Deps) Tool {
 	return define(d, spec{
 		name: "create_oauth_client", title: "Create OAuth client", toolset: ToolsetClients, hints: additiveHints,
 		verify:      "list_oauth_clients (filter by name)",
-		description: "Create an OAuth client. A confidential client's client_secret is returned only this once. Use get_oauth_server_metadata for valid scopes.",
+		description: "Create an OAuth client. A confidential client's client_secret is returned only this once. Use get_oauth_server_metadata for valid scopes." + pkceRuleText(d),
 	}, func(ctx context.Context, c *call, in *CreateClientInput) (*CreateClientOutput, error) {
+		requirePKCE := in.RequirePKCE
+		if in.ClientType == "public" && !d.AllowInsecureOAuth {
+			if requirePKCE != nil && !*requirePKCE {
+				return nil, errPublicWithoutPKCE
+			}
+			// Telnyx's default is false: held on unless the operator
+			// opted out.
+			requirePKCE = mcp.ToBoolPtr(true)
+		}
 		created, err := c.client.CreateClient(ctx, telnyxapi.CreateClientRequest{
 			Name: in.Name, ClientType: in.ClientType, AllowedScopes: in.AllowedScopes, AllowedGrantTypes: in.AllowedGrantTypes,
-			RedirectURIs: in.RedirectURIs, RequirePKCE: in.RequirePKCE, LogoURI: in.LogoURI, PolicyURI: in.PolicyURI, TOSURI: in.TOSURI,
+			RedirectURIs: in.RedirectURIs, RequirePKCE: requirePKCE, LogoURI: in.LogoURI, PolicyURI: in.PolicyURI, TOSURI: in.TOSURI,
 		})
 		if err != nil {
 			return nil, err
@@ -140,7 +154,7 @@ func CreateOAuthClient(d Deps) Tool {
 
 // ClientIDInput names one client.
 type ClientIDInput struct {
-	ClientID string `json:"client_id" jsonschema:"minLength=1,maxLength=256,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"From list_oauth_clients."`
+	ClientID string `json:"client_id" jsonschema:"minLength=1,maxLength=256,pattern=^[A-Za-z0-9_~-]+(\\.[A-Za-z0-9_~-]+)*$" jsonschema_description:"From list_oauth_clients."`
 }
 
 // GetOAuthClient fetches one client.
@@ -159,6 +173,73 @@ type UpdateClientInput struct {
 	ClientIDInput
 	Name *string `json:"name,omitempty" jsonschema:"minLength=1,maxLength=256"`
 	clientFields
+	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only without elicitation, when redirect URIs, scopes, grant types or PKCE change: the client_id, once the user approved."`
+}
+
+// takeover lists the fields of an update that change who can obtain this
+// client's tokens, or what they can do with them: new redirect URIs
+// receive every future authorization code, wider scopes and grant types
+// widen what a code or token buys, and dropping PKCE lets a stolen code be
+// redeemed. Such an update is confirmed by the user like a delete; a name
+// or logo change is not.
+func (in *UpdateClientInput) takeover() bool {
+	f := in.clientFields
+	return f.RedirectURIs != nil || f.AllowedScopes != nil || f.AllowedGrantTypes != nil ||
+		(f.RequirePKCE != nil && !*f.RequirePKCE)
+}
+
+// changeSubject binds a confirmation to the exact change: the client and a
+// digest of the new values, so that an approval of one set of redirect
+// URIs cannot be replayed for another.
+func (in *UpdateClientInput) changeSubject() string {
+	f := in.clientFields
+	b, _ := json.Marshal([]any{f.RedirectURIs, f.AllowedScopes, f.AllowedGrantTypes, f.RequirePKCE})
+	return in.ClientID + "\x00" + digest(string(b))
+}
+
+// changeLines shows each changed takeover field as current → new.
+func (in *UpdateClientInput) changeLines(cur *Client) []string {
+	f := in.clientFields
+	var lines []string
+	change := func(field string, from, to []string) {
+		lines = append(lines, field+": "+listOrNone(from)+" → "+listOrNone(to))
+	}
+	if f.RedirectURIs != nil {
+		change("redirect_uris", cur.RedirectURIs, f.RedirectURIs)
+	}
+	if f.AllowedScopes != nil {
+		change("allowed_scopes", cur.AllowedScopes, f.AllowedScopes)
+	}
+	if f.AllowedGrantTypes != nil {
+		change("allowed_grant_types", cur.AllowedGrantTypes, f.AllowedGrantTypes)
+	}
+	if f.RequirePKCE != nil && !*f.RequirePKCE {
+		lines = append(lines, "require_pkce: "+strconv.FormatBool(cur.RequirePKCE)+" → false")
+	}
+	return lines
+}
+
+// changeEffect says what the user hands over by approving.
+func (in *UpdateClientInput) changeEffect() string {
+	f := in.clientFields
+	var say []string
+	if f.RedirectURIs != nil {
+		say = append(say, "The new redirect URIs receive every future authorization code of this client.")
+	}
+	if f.AllowedScopes != nil || f.AllowedGrantTypes != nil {
+		say = append(say, "Scopes and grant types decide what its tokens can do.")
+	}
+	if f.RequirePKCE != nil && !*f.RequirePKCE {
+		say = append(say, "Without PKCE, a stolen authorization code can be redeemed.")
+	}
+	return strings.Join(say, " ")
+}
+
+func listOrNone(v []string) string {
+	if len(v) == 0 {
+		return "(none)"
+	}
+	return strings.Join(v, " ")
 }
 
 func (in *UpdateClientInput) validate() error {
@@ -174,9 +255,40 @@ func (in *UpdateClientInput) validate() error {
 func UpdateOAuthClient(d Deps) Tool {
 	return define(d, spec{
 		name: "update_oauth_client", title: "Update OAuth client", toolset: ToolsetClients, hints: destructiveHints,
-		notFound:    "use list_oauth_clients to find the client_id",
-		description: "Change an OAuth client's name, scopes, grant types, redirect URIs or PKCE setting. Given fields replace the current values; others are kept. The type cannot change.",
+		notFound: "use list_oauth_clients to find the client_id", confirms: true,
+		description: "Change an OAuth client's name, scopes, grant types, redirect URIs or PKCE setting; given fields replace current values. The type cannot change. The user confirms changes to redirect URIs, scopes, grant types or PKCE off." + pkceRuleText(d),
 	}, func(ctx context.Context, c *call, in *UpdateClientInput) (*Client, error) {
+		// The current client is read at most once: for the PKCE rule (which
+		// depends on its type) and for the question (current → new).
+		current := sync.OnceValues(func() (*Client, error) { return c.client.GetClient(ctx, in.ClientID) })
+		if in.RequirePKCE != nil && !*in.RequirePKCE && !d.AllowInsecureOAuth {
+			cur, err := current()
+			if err != nil {
+				return nil, err
+			}
+			if cur.ClientType == "public" {
+				return nil, errPublicWithoutPKCE
+			}
+		}
+		if in.takeover() {
+			dec, why, err := c.confirm(ctx, in.Confirm, in.changeSubject(), func() (*target, error) {
+				cur, err := current()
+				if err != nil {
+					return nil, err
+				}
+				return &target{
+					id: cur.ClientID, action: "Update OAuth client " + quote(cur.Name) + " (client_id " + cur.ClientID + ")",
+					details: in.changeLines(cur),
+					effect:  in.changeEffect(),
+				}, nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			if dec == declined {
+				return nil, stopWith(mcp.NewToolResultError(why))
+			}
+		}
 		return withoutSecret(c.client.UpdateClient(ctx, in.ClientID, telnyxapi.UpdateClientRequest{
 			Name: in.Name, AllowedScopes: in.AllowedScopes, AllowedGrantTypes: in.AllowedGrantTypes, RedirectURIs: in.RedirectURIs,
 			RequirePKCE: in.RequirePKCE, LogoURI: optional(in.LogoURI), PolicyURI: optional(in.PolicyURI), TOSURI: optional(in.TOSURI),
@@ -233,6 +345,20 @@ func DeleteOAuthClient(d Deps) Tool {
 		}
 		return &DeleteClientOutput{ClientID: in.ClientID, Deleted: true, Message: "the client was deleted"}, nil
 	})
+}
+
+// errPublicWithoutPKCE refuses a public client without PKCE.
+var errPublicWithoutPKCE = &telnyxapi.InvalidArgumentError{Field: "require_pkce", Reason: "a public client must require PKCE: " +
+	"OAuth 2.1 requires PKCE with S256 for public clients, which have no secret to prove who redeems a code " +
+	"(to serve old clients anyway, the operator starts the server with --allow-insecure-oauth, or TELNYX_MCP_ALLOW_INSECURE_OAUTH=true)"}
+
+// pkceRuleText states the PKCE rule in create's and update's descriptions,
+// so that a model learns it before its first call.
+func pkceRuleText(d Deps) string {
+	if d.AllowInsecureOAuth {
+		return ""
+	}
+	return " Public clients always require PKCE."
 }
 
 // withoutSecret drops the client_secret the API includes "when available":

@@ -38,7 +38,7 @@ func ListOAuthGrants(d Deps) Tool {
 
 // GrantIDInput names one grant.
 type GrantIDInput struct {
-	GrantID string `json:"grant_id" jsonschema:"minLength=1,maxLength=256,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"From list_oauth_grants."`
+	GrantID string `json:"grant_id" jsonschema:"minLength=1,maxLength=256,pattern=^[A-Za-z0-9_~-]+(\\.[A-Za-z0-9_~-]+)*$" jsonschema_description:"From list_oauth_grants."`
 }
 
 // validate checks the id as the client will, so that the error names the

@@ -76,6 +76,8 @@ type harnessOptions struct {
 	secrets tools.SecretsPolicy
 	// wrap replaces the ClientFunc the tools get.
 	wrap func(tools.ClientFunc) tools.ClientFunc
+	// insecureOAuth is --allow-insecure-oauth.
+	insecureOAuth bool
 }
 
 type option func(*harnessOptions)
@@ -101,6 +103,8 @@ func withAPIKey(k string) option { return func(o *harnessOptions) { o.apiKey = k
 func withRefusedAPIKey() option {
 	return func(o *harnessOptions) { o.fakeKey = "KEYfake-" + randomHex(8) }
 }
+
+func withInsecureOAuth() option { return func(o *harnessOptions) { o.insecureOAuth = true } }
 
 func withClientFunc(wrap func(tools.ClientFunc) tools.ClientFunc) option {
 	return func(o *harnessOptions) { o.wrap = wrap }
@@ -150,7 +154,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	if o.wrap != nil {
 		clientFunc = o.wrap(clientFunc)
 	}
-	deps := tools.Deps{Client: clientFunc, Confirm: o.confirm, Secrets: o.secrets, Logger: logger}
+	deps := tools.Deps{Client: clientFunc, Confirm: o.confirm, Secrets: o.secrets, Logger: logger, AllowInsecureOAuth: o.insecureOAuth}
 	selected, err := tools.Select(tools.All(deps), tools.Selection{Toolsets: []string{"all"}})
 	require.NoError(t, err)
 	srv := tools.NewServer("test", selected)

@@ -82,8 +82,11 @@ func BuildOAuthAuthorizeURL(d Deps) Tool {
 		name: "build_oauth_authorize_url", title: "Build OAuth authorize URL", toolset: ToolsetProtocol,
 		hints:       hints{readOnly: true, openWorld: true},
 		notFound:    "the client_id is unknown; use list_oauth_clients",
-		description: "Build the URL a user opens to authorize a client (authorization code flow), with random state and a PKCE S256 challenge by default. Returns the code_verifier for exchange_oauth_token. Never follows redirects.",
+		description: "Build the URL a user opens to authorize a client (authorization code flow), with random state and a PKCE S256 challenge by default. Returns the code_verifier for exchange_oauth_token. Never follows redirects." + plainRuleText(d),
 	}, func(ctx context.Context, c *call, in *AuthorizeURLInput) (*AuthorizeURLOutput, error) {
+		if in.CodeChallengeMethod == "plain" && !d.AllowInsecureOAuth {
+			return nil, errPlainChallenge
+		}
 		p := telnyxapi.AuthorizeParams{
 			ClientID: in.ClientID, RedirectURI: in.RedirectURI, Scope: in.Scope, State: in.State,
 			CodeChallenge: in.CodeChallenge, CodeChallengeMethod: in.CodeChallengeMethod,
@@ -116,6 +119,20 @@ func BuildOAuthAuthorizeURL(d Deps) Tool {
 		}
 		return out, nil
 	})
+}
+
+// errPlainChallenge refuses code_challenge_method=plain: the challenge is
+// then the verifier itself, so whoever sees the authorize URL can redeem
+// the code.
+var errPlainChallenge = &telnyxapi.InvalidArgumentError{Field: "code_challenge_method", Reason: "plain is refused: " +
+	"OAuth 2.1 requires S256 for public clients, since a plain challenge is the verifier itself; omit the method for S256 " +
+	"(to serve old clients anyway, the operator starts the server with --allow-insecure-oauth, or TELNYX_MCP_ALLOW_INSECURE_OAUTH=true)"}
+
+func plainRuleText(d Deps) string {
+	if d.AllowInsecureOAuth {
+		return ""
+	}
+	return " code_challenge_method plain is refused."
 }
 
 // randomString is n random bytes, base64url-encoded: 43 characters for 32
@@ -279,7 +296,7 @@ const maxConsentToken = 900
 
 // ConsentTokenInput names a consent request.
 type ConsentTokenInput struct {
-	ConsentToken string `json:"consent_token" jsonschema:"minLength=1,maxLength=900,pattern=^[^/?#%\\\\\\s]+$" jsonschema_description:"From the consent page URL."`
+	ConsentToken string `json:"consent_token" jsonschema:"minLength=1,maxLength=900,pattern=^[A-Za-z0-9_~-]+(\\.[A-Za-z0-9_~-]+)*$" jsonschema_description:"From the consent page URL."`
 }
 
 // validate checks the token as a path value even where it travels in a body

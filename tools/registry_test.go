@@ -113,7 +113,7 @@ func TestRegistryInvariants(t *testing.T) {
 		}
 	}
 	slices.Sort(confirming)
-	assert.Equal(t, []string{"delete_oauth_client", "revoke_oauth_grant", "submit_oauth_consent"}, confirming)
+	assert.Equal(t, []string{"delete_oauth_client", "revoke_oauth_grant", "submit_oauth_consent", "update_oauth_client"}, confirming)
 }
 
 // walkSchema calls visit on s and every subschema under properties and

@@ -356,18 +356,18 @@ func TestEveryToolSendsTheReferenceRequest(t *testing.T) {
 			assert.Equal(t, []string{"admin", "numbers.read"}, got.AllowedScopes)
 			assert.Nil(t, got.ClientSecret)
 		}},
-		{tool: "get_oauth_client", name: "the id is one escaped segment", run: func(t *testing.T, h *harness) {
-			odd := h.fake.AddClient(telnyxfake.Client{ClientID: "cli-é:1@x", Name: "Odd id", ClientType: telnyxfake.ClientTypePublic})
+		{tool: "get_oauth_client", name: "the id is one segment, as given", run: func(t *testing.T, h *harness) {
+			odd := h.fake.AddClient(telnyxfake.Client{ClientID: "cli~1_x.v2", Name: "Odd id", ClientType: telnyxfake.ClientTypePublic})
 			got := decode[telnyxapi.OAuthClient](t, h.ok(t, "get_oauth_client", map[string]any{"client_id": odd.ClientID}))
 			r := h.only(t, telnyxfake.OpGetClient)
-			assert.Equal(t, "/v2/oauth_clients/"+url.PathEscape(odd.ClientID), r.RawPath)
-			assert.Equal(t, "/v2/oauth_clients/cli-%C3%A9:1@x", r.RawPath)
+			assert.Equal(t, "/v2/oauth_clients/cli~1_x.v2", r.RawPath)
 			assert.Equal(t, odd.ClientID, got.ClientID)
 		}},
 		{tool: "update_oauth_client", run: func(t *testing.T, h *harness) {
 			conf := h.confidentialClient(t)
 			got := decode[telnyxapi.OAuthClient](t, h.ok(t, "update_oauth_client", map[string]any{
-				"client_id": conf.ClientID, "name": "Billing v2", "allowed_scopes": []string{"admin"}}))
+				"client_id": conf.ClientID, "name": "Billing v2", "allowed_scopes": []string{"admin"}, "confirm": conf.ClientID}))
+			assert.Equal(t, []string{telnyxfake.OpGetClient, telnyxfake.OpUpdateClient}, h.operations())
 			h.assertWire(t, h.only(t, telnyxfake.OpUpdateClient), wire{
 				method: "PUT", rawPath: "/v2/oauth_clients/" + conf.ClientID, auth: "bearer", contentType: jsonType,
 				json: `{"name":"Billing v2","allowed_scopes":["admin"]}`})

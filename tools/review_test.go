@@ -78,7 +78,7 @@ func TestReviewUpdateClearsRedirectURIs(t *testing.T) {
 		AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials}, AllowedScopes: []string{"admin"},
 		RedirectURIs: []string{confRedirect},
 	})
-	out := decode[tools.Client](t, h.ok(t, "update_oauth_client", map[string]any{"client_id": cl.ClientID, "redirect_uris": []string{}}))
+	out := decode[tools.Client](t, h.ok(t, "update_oauth_client", map[string]any{"client_id": cl.ClientID, "redirect_uris": []string{}, "confirm": cl.ClientID}))
 	assert.Empty(t, out.RedirectURIs)
 	got, ok := h.fake.Client(cl.ClientID)
 	require.True(t, ok)

@@ -117,7 +117,7 @@ func describe(ve *sjson.ValidationError) string {
 			if _, ok := e.ErrorKind.(*kind.Pattern); ok {
 				// Every pattern in these schemas is the path-value rule; its
 				// regex, quoted back, helps nobody.
-				msg = `must not contain "/", "?", "#", "%", "\" or whitespace`
+				msg = "may hold only letters, digits, '-', '_', '~', and '.' between them"
 			}
 			if where != "" {
 				msg = where + ": " + msg

@@ -54,6 +54,11 @@ type Deps struct {
 	// Credentials says where the credentials of Telnyx calls come from, so
 	// that an error names what its reader can change.
 	Credentials CredentialSource
+	// AllowInsecureOAuth lets public clients go without PKCE and authorize
+	// URLs use code_challenge_method=plain (--allow-insecure-oauth), for
+	// accounts that must serve old clients. Off, OAuth 2.1's rule holds:
+	// a public client proves itself only by PKCE with S256.
+	AllowInsecureOAuth bool
 }
 
 // Tool is one MCP tool: the definition tools/list shows, its handler, and
