@@ -153,7 +153,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 
 	sel := tools.Selection{Toolsets: splitList(cfg.toolsets), Tools: splitList(cfg.tools), ReadOnly: cfg.readOnly}
 	if cmd == "tools" {
-		return printTools(stdout, stderr, sel)
+		return printTools(stdout, stderr, sel, cfg.confirmDestructive)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -530,7 +530,7 @@ func tuneGC() {
 
 // printTools writes the tool table: every tool, and whether the current
 // flags expose it.
-func printTools(stdout, stderr io.Writer, sel tools.Selection) int {
+func printTools(stdout, stderr io.Writer, sel tools.Selection, confirming bool) int {
 	all := tools.All(tools.Deps{})
 	on, err := tools.Select(all, sel)
 	if err != nil {
@@ -544,7 +544,7 @@ func printTools(stdout, stderr io.Writer, sel tools.Selection) int {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOOL\tTOOLSET\tKIND\tEXPOSED\tTITLE")
 	for _, t := range all {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name(), t.Toolset, tools.Kind(t), yesNo(exposed[t.Name()]), t.Definition.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name(), t.Toolset, tools.Kind(t, confirming), yesNo(exposed[t.Name()]), t.Definition.Title)
 	}
 	_ = tw.Flush()
 	return 0

@@ -1102,15 +1102,23 @@ func TestCallAndToolsSubcommands(t *testing.T) {
 				want = "no"
 			}
 			assert.Equal(t, want, exposed[tool.Name()], tool.Name())
-			assert.Equal(t, tools.Kind(tool), kind[tool.Name()], tool.Name())
+			assert.Equal(t, tools.Kind(tool, true), kind[tool.Name()], tool.Name())
 		}
-		for _, name := range []string{"delete_oauth_client", "revoke_oauth_grant", "submit_oauth_consent"} {
+		for _, name := range []string{"delete_oauth_client", "revoke_oauth_grant", "submit_oauth_consent", "update_oauth_client"} {
 			assert.Equal(t, "destructive, confirmed", kind[name], name)
 		}
-		assert.Equal(t, "destructive", kind["update_oauth_client"])
 		_, exposed = toolTable(t, baseEnv(t), "--toolsets", "all")
 		for _, name := range allTools {
 			assert.Equal(t, "yes", exposed[name], name)
+		}
+
+		// Without confirmation nothing is called confirmed.
+		_, _, unconfirmed := toolTableKinds(t, baseEnv(t), "--confirm-destructive=false")
+		for _, name := range []string{"delete_oauth_client", "revoke_oauth_grant", "submit_oauth_consent", "update_oauth_client"} {
+			assert.Equal(t, "destructive", unconfirmed[name], name)
+		}
+		for name, k := range unconfirmed {
+			assert.NotContains(t, k, "confirmed", name)
 		}
 	})
 }

@@ -231,7 +231,7 @@ func (s *Server) toolMiddleware(byName map[string]tools.Tool) server.ToolHandler
 					Caller:     c.principal,
 					Role:       c.role,
 					Tool:       name,
-					Kind:       tools.Kind(t),
+					Kind:       tools.Kind(t, !s.cfg.DisableConfirmation),
 					Target:     auditTarget(req, res),
 					Outcome:    outcome,
 					DurationMS: s.now().Sub(start).Milliseconds(),

@@ -317,6 +317,21 @@ func TestAuditLines(t *testing.T) {
 	assert.Equal(t, "error", recs[1].Outcome, "the preview")
 	assert.Equal(t, "destructive, confirmed", recs[1].Kind)
 	assert.Equal(t, "ok", recs[2].Outcome)
+
+	// With confirmation off, the line says what happened: a destructive
+	// call nobody confirmed.
+	unconfirmed := startServer(t, up, func(c *Config) { c.Stateless = true; c.DisableConfirmation = true })
+	c = connect(t, unconfirmed.URL, keyAlice, modern)
+	id = createClient(t, c, "audited, unconfirmed")
+	res = callTool(t, c, "delete_oauth_client", map[string]any{"client_id": id})
+	require.False(t, res.IsError, textOf(res))
+	lines = strings.Split(strings.TrimSpace(unconfirmed.audit.String()), "\n")
+	require.Len(t, lines, 2)
+	var r auditRecord
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &r), lines[1])
+	assert.Equal(t, "delete_oauth_client", r.Tool)
+	assert.Equal(t, "destructive", r.Kind)
+	assert.NotContains(t, unconfirmed.audit.String(), "confirmed")
 }
 
 // TestMetrics: /metrics serves, in the Prometheus text format, tool calls

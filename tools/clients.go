@@ -302,9 +302,22 @@ type DeleteClientInput struct {
 	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only without elicitation: the client_id, once the user approved."`
 }
 
-// DeleteClientOutput says whether the client was deleted.
+// Outcomes of a delete or a revocation. A likely one is its own value: the
+// first attempt was interrupted after it may have reached Telnyx, and the
+// retry found nothing left; that is not proof.
+const (
+	OutcomeDeleted       = "deleted"
+	OutcomeLikelyDeleted = "likely_deleted"
+	OutcomeRevoked       = "revoked"
+	OutcomeLikelyRevoked = "likely_revoked"
+	OutcomeDeclined      = "declined" // the user said no; nothing was done
+)
+
+// DeleteClientOutput says what became of the client. Deleted is true only
+// when Telnyx answered the delete itself.
 type DeleteClientOutput struct {
 	ClientID string `json:"client_id"`
+	Outcome  string `json:"outcome" jsonschema:"enum=deleted,enum=likely_deleted,enum=declined"`
 	Deleted  bool   `json:"deleted"`
 	Message  string `json:"message"`
 }
@@ -334,16 +347,16 @@ func DeleteOAuthClient(d Deps) Tool {
 			return nil, err
 		}
 		if dec == declined {
-			return &DeleteClientOutput{ClientID: in.ClientID, Message: why}, nil
+			return &DeleteClientOutput{ClientID: in.ClientID, Outcome: OutcomeDeclined, Message: why}, nil
 		}
 		if err := c.client.DeleteClient(ctx, in.ClientID); err != nil {
 			if telnyxapi.LikelyDone(err) {
-				return &DeleteClientOutput{ClientID: in.ClientID, Deleted: true,
-					Message: "the client was most likely deleted: the first attempt was interrupted after it may have reached Telnyx, and the retry found no such client; get_oauth_client confirms it"}, nil
+				return &DeleteClientOutput{ClientID: in.ClientID, Outcome: OutcomeLikelyDeleted,
+					Message: "the client was most likely deleted, but that is not proven: the first attempt was interrupted after it may have reached Telnyx, and the retry found no such client; get_oauth_client confirms it"}, nil
 			}
 			return nil, err
 		}
-		return &DeleteClientOutput{ClientID: in.ClientID, Deleted: true, Message: "the client was deleted"}, nil
+		return &DeleteClientOutput{ClientID: in.ClientID, Outcome: OutcomeDeleted, Deleted: true, Message: "the client was deleted"}, nil
 	})
 }
 

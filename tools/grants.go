@@ -64,9 +64,11 @@ type RevokeGrantInput struct {
 	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only without elicitation: the grant_id, once the user approved."`
 }
 
-// RevokeGrantOutput says whether the grant was revoked.
+// RevokeGrantOutput says what became of the grant. Revoked is true only
+// when Telnyx answered the revocation itself.
 type RevokeGrantOutput struct {
 	GrantID string `json:"grant_id"`
+	Outcome string `json:"outcome" jsonschema:"enum=revoked,enum=likely_revoked,enum=declined"`
 	Revoked bool   `json:"revoked"`
 	Grant   *Grant `json:"grant,omitempty"`
 	Message string `json:"message"`
@@ -94,16 +96,16 @@ func RevokeOAuthGrant(d Deps) Tool {
 			return nil, err
 		}
 		if dec == declined {
-			return &RevokeGrantOutput{GrantID: in.GrantID, Message: why}, nil
+			return &RevokeGrantOutput{GrantID: in.GrantID, Outcome: OutcomeDeclined, Message: why}, nil
 		}
 		g, err := c.client.RevokeGrant(ctx, in.GrantID)
 		if telnyxapi.LikelyDone(err) {
-			return &RevokeGrantOutput{GrantID: in.GrantID, Revoked: true,
-				Message: "the grant was most likely revoked: the first attempt was interrupted after it may have reached Telnyx, and the retry found no such grant; get_oauth_grant confirms it"}, nil
+			return &RevokeGrantOutput{GrantID: in.GrantID, Outcome: OutcomeLikelyRevoked,
+				Message: "the grant was most likely revoked, but that is not proven: the first attempt was interrupted after it may have reached Telnyx, and the retry found no such grant; get_oauth_grant confirms it"}, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		return &RevokeGrantOutput{GrantID: in.GrantID, Revoked: true, Grant: g, Message: "the grant was revoked"}, nil
+		return &RevokeGrantOutput{GrantID: in.GrantID, Outcome: OutcomeRevoked, Revoked: true, Grant: g, Message: "the grant was revoked"}, nil
 	})
 }

@@ -381,7 +381,7 @@ func TestEveryToolSendsTheReferenceRequest(t *testing.T) {
 			assert.Equal(t, []string{telnyxfake.OpGetClient, telnyxfake.OpDeleteClient}, h.operations())
 			h.assertWire(t, h.only(t, telnyxfake.OpDeleteClient), wire{
 				method: "DELETE", rawPath: "/v2/oauth_clients/" + conf.ClientID, auth: "bearer", accept: "*/*"})
-			assert.Equal(t, tools.DeleteClientOutput{ClientID: conf.ClientID, Deleted: true, Message: "the client was deleted"}, got)
+			assert.Equal(t, tools.DeleteClientOutput{ClientID: conf.ClientID, Outcome: tools.OutcomeDeleted, Deleted: true, Message: "the client was deleted"}, got)
 			_, exists := h.fake.Client(conf.ClientID)
 			assert.False(t, exists)
 		}},

@@ -131,21 +131,40 @@ func TestReviewConfirmPreviewSanitized(t *testing.T) {
 	assert.Empty(t, h.fake.RequestsFor(telnyxfake.OpCreateGrant))
 }
 
-// SECURITY A6: a DELETE whose first attempt may have taken effect, retried
-// into a 404, is "already deleted (likely)", not a hard error.
-func TestReviewDeleteRetriedInto404IsLikelyDone(t *testing.T) {
+// A DELETE whose first attempt may have taken effect, retried into a 404,
+// is a likely delete: not a hard error, and not a bare "deleted": true
+// either. The structured result says "likely" in a field of its own.
+func TestDeleteRetriedInto404IsOnlyLikely(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	cl := h.confidentialClient(t)
 	h.fake.Inject(telnyxfake.OpDeleteClient, telnyxfake.ResetAfterApply())
-	out := decode[tools.DeleteClientOutput](t, h.ok(t, "delete_oauth_client", map[string]any{"client_id": cl.ClientID, "confirm": cl.ClientID}))
-	assert.True(t, out.Deleted, out.Message)
+	res := h.ok(t, "delete_oauth_client", map[string]any{"client_id": cl.ClientID, "confirm": cl.ClientID})
+	out := decode[tools.DeleteClientOutput](t, res)
+	assert.Equal(t, tools.OutcomeLikelyDeleted, out.Outcome, out.Message)
+	assert.False(t, out.Deleted, "not proven")
+	assert.Contains(t, string(res), `"outcome":"likely_deleted"`, "the structured content")
+	assert.NotContains(t, string(res), `"deleted":true`)
 	assert.Len(t, h.fake.RequestsFor(telnyxfake.OpDeleteClient), 2)
 
 	g := h.fake.AddGrant(telnyxfake.Grant{ClientID: cl.ClientID, Scopes: []string{"admin"}})
 	h.fake.Inject(telnyxfake.OpRevokeGrant, telnyxfake.ResetAfterApply())
-	rev := decode[tools.RevokeGrantOutput](t, h.ok(t, "revoke_oauth_grant", map[string]any{"grant_id": g.ID, "confirm": g.ID}))
-	assert.True(t, rev.Revoked, rev.Message)
+	res = h.ok(t, "revoke_oauth_grant", map[string]any{"grant_id": g.ID, "confirm": g.ID})
+	rev := decode[tools.RevokeGrantOutput](t, res)
+	assert.Equal(t, tools.OutcomeLikelyRevoked, rev.Outcome, rev.Message)
+	assert.False(t, rev.Revoked, "not proven")
+	assert.Contains(t, string(res), `"outcome":"likely_revoked"`)
+	assert.NotContains(t, string(res), `"revoked":true`)
+
+	// An answered delete and revocation are proven.
+	other := h.confidentialClient(t)
+	done := decode[tools.DeleteClientOutput](t, h.ok(t, "delete_oauth_client", map[string]any{"client_id": other.ClientID, "confirm": other.ClientID}))
+	assert.Equal(t, tools.OutcomeDeleted, done.Outcome)
+	assert.True(t, done.Deleted)
+	g = h.fake.AddGrant(telnyxfake.Grant{ClientID: other.ClientID, Scopes: []string{"admin"}})
+	revoked := decode[tools.RevokeGrantOutput](t, h.ok(t, "revoke_oauth_grant", map[string]any{"grant_id": g.ID, "confirm": g.ID}))
+	assert.Equal(t, tools.OutcomeRevoked, revoked.Outcome)
+	assert.True(t, revoked.Revoked)
 
 	// A plain 404 on the first attempt is still an error.
 	h.fail(t, "delete_oauth_client", map[string]any{"client_id": "no-such-client", "confirm": "no-such-client"})

@@ -84,13 +84,15 @@ func (t Tool) ReadOnly() bool {
 }
 
 // Kind says in a word what a tool does to the account: read-only,
-// additive, or destructive (and whether the user confirms it).
-func Kind(t Tool) string {
+// additive, or destructive, and "confirmed" when the user confirms it,
+// which only holds while confirmation is on (off with
+// --confirm-destructive=false).
+func Kind(t Tool, confirming bool) string {
 	a := t.Definition.Annotations
 	switch {
 	case t.ReadOnly():
 		return "read-only"
-	case a.DestructiveHint != nil && *a.DestructiveHint && t.Confirms:
+	case a.DestructiveHint != nil && *a.DestructiveHint && t.Confirms && confirming:
 		return "destructive, confirmed"
 	case a.DestructiveHint != nil && *a.DestructiveHint:
 		return "destructive"
