@@ -1104,10 +1104,9 @@ func TestCallAndToolsSubcommands(t *testing.T) {
 			assert.Equal(t, want, exposed[tool.Name()], tool.Name())
 			assert.Equal(t, tools.Kind(tool), kind[tool.Name()], tool.Name())
 		}
-		for _, name := range []string{"delete_oauth_client", "revoke_oauth_grant", "submit_oauth_consent"} {
+		for _, name := range []string{"delete_oauth_client", "revoke_oauth_grant", "submit_oauth_consent", "update_oauth_client"} {
 			assert.Equal(t, "destructive, confirmed", kind[name], name)
 		}
-		assert.Equal(t, "destructive", kind["update_oauth_client"])
 		_, exposed = toolTable(t, baseEnv(t), "--toolsets", "all")
 		for _, name := range allTools {
 			assert.Equal(t, "yes", exposed[name], name)
