@@ -67,8 +67,8 @@ type Message struct {
 	// Conn to replace them; end is 0 when absent.
 	idStart, idEnd         int
 	cancelStart, cancelEnd int
-	// bigID: the id is an integer that float64 (mcp-go's type for ids)
-	// cannot hold exactly.
+	// bigID: the id is an integer that would not come back as written
+	// through float64 (mcp-go's type for numeric ids).
 	bigID, bigCancelID bool
 }
 
@@ -273,8 +273,9 @@ func (s *scan) readID(tok json.Token, raw *[]byte, start, end *int, big, bad *bo
 		*raw = []byte(lit)
 		*end = int(s.dec.InputOffset())
 		*start = *end - len(lit)
-		// float64 holds every integer up to 2^53 exactly.
-		*big = n > 1<<53 || n < -(1<<53)
+		// float64 holds every integer up to 2^53 exactly, and mcp-go
+		// writes it back as FormatInt would; -0 comes back as 0.
+		*big = n > 1<<53 || n < -(1<<53) || strconv.FormatInt(n, 10) != lit
 	case nil:
 		*raw = nil
 	default:
