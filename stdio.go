@@ -13,6 +13,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/jsonrpc"
 )
 
 // maxStdioLine caps one JSON-RPC line from the host. Requests are small
@@ -27,7 +29,7 @@ const stdioGrace = 5 * time.Second
 // stdinFeed sits between the host's stdin and mcp-go's stdio server. It
 // strips a leading UTF-8 byte order mark from each line, replaces a line
 // over maxStdioLine with one that fails to parse (so the server answers it
-// with -32700 and keeps serving, and every stdout write stays mcp-go's), and
+// with -32700 and keeps serving), hands each line to the front door, and
 // lets shutdown stop the input without ending it: mcp-go cancels every
 // running call the moment its input ends, so after SIGTERM the feed pauses,
 // in-flight calls finish, and only then does the input end.
@@ -36,13 +38,14 @@ type stdinFeed struct {
 	pw   *io.PipeWriter
 	stop chan struct{}
 	once sync.Once
-	// observe, when set, sees each line before mcp-go does.
-	observe func(line []byte)
+	// admit, when set, sees each line before mcp-go does and returns what
+	// mcp-go gets instead: the line, a rewritten line, or nil for nothing.
+	admit func(line []byte) []byte
 }
 
-func newStdinFeed(src io.Reader, observe func(line []byte)) *stdinFeed {
+func newStdinFeed(src io.Reader, admit func(line []byte) []byte) *stdinFeed {
 	pr, pw := io.Pipe()
-	f := &stdinFeed{pr: pr, pw: pw, stop: make(chan struct{}), observe: observe}
+	f := &stdinFeed{pr: pr, pw: pw, stop: make(chan struct{}), admit: admit}
 	go f.copy(src)
 	return f
 }
@@ -88,11 +91,14 @@ func (f *stdinFeed) copy(src io.Reader) {
 				return
 			default:
 			}
-			if f.observe != nil {
-				f.observe(line)
+			pass := line
+			if f.admit != nil {
+				pass = f.admit(line)
 			}
-			if _, werr := f.pw.Write(line); werr != nil {
-				return
+			if pass != nil {
+				if _, werr := f.pw.Write(pass); werr != nil {
+					return
+				}
 			}
 		}
 		line = line[:0]
@@ -156,7 +162,7 @@ func (c *callTracker) wait(grace time.Duration) {
 // calls get up to stdioGrace to answer, and the server exits.
 func serveStdio(ctx context.Context, srv *server.StdioServer, tracker *callTracker, stdin io.Reader, stdout io.Writer) error {
 	filter := newCancelFilter(stdout)
-	feed := newStdinFeed(stdin, filter.observe)
+	feed := newStdinFeed(stdin, filter.admit)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -177,45 +183,57 @@ func serveStdio(ctx context.Context, srv *server.StdioServer, tracker *callTrack
 // cancel for a forgotten request then only cancels its work.
 const maxInFlight = 4096
 
-// cancelFilter keeps MCP's promise about notifications/cancelled: once the
-// host cancels a request, no response for it is sent. mcp-go v1.2.1 cancels
-// the handler's context but still writes what the handler returns ("the
-// call was cancelled"). The feed tells the filter which requests are in
-// flight and which of those the host cancelled; the filter drops the
-// response of a cancelled one. A cancel for an unknown or answered id
-// changes nothing.
+// cancelFilter stands between mcp-go's stdio server and the host on both
+// sides. Inbound, every line passes the front door (jsonrpc.Conn.Admit):
+// look-alike keys and ids of the wrong type are refused there, a response
+// the server did not ask for is dropped, and the door's refusals are written
+// here. Outbound, every message passes the reply edge (jsonrpc.Conn.Reply).
+//
+// It also keeps MCP's promise about notifications/cancelled: once the host
+// cancels a request, no response for it is sent. mcp-go v1.2.1 cancels the
+// handler's context but still writes what the handler returns ("the call
+// was cancelled"). The filter notes which requests are in flight and which
+// of those the host cancelled, and drops the response of a cancelled one.
+// A cancel for an unknown or answered id changes nothing.
 type cancelFilter struct {
 	w        io.Writer
+	door     *jsonrpc.Conn
+	writeMu  sync.Mutex // one message at a time on w: mcp-go's and the door's
 	mu       sync.Mutex
 	inFlight map[string]bool // request id → cancelled
 }
 
 func newCancelFilter(w io.Writer) *cancelFilter {
-	return &cancelFilter{w: w, inFlight: map[string]bool{}}
+	return &cancelFilter{w: w, door: jsonrpc.NewConn(true), inFlight: map[string]bool{}}
+}
+
+// admit runs one line from the host through the front door and returns
+// what mcp-go gets: the line (ids replaced where the door replaces them),
+// or nil when the door answered it or dropped it.
+func (c *cancelFilter) admit(line []byte) []byte {
+	pass, m, refusal := c.door.Admit(line)
+	if refusal != nil {
+		c.writeMu.Lock()
+		_, _ = c.w.Write(refusal.JSON())
+		c.writeMu.Unlock()
+		return nil
+	}
+	if m != nil && pass != nil {
+		c.observe(m)
+	}
+	return pass
 }
 
 // observe notes a request from the host, or a cancel of one in flight.
-func (c *cancelFilter) observe(line []byte) {
-	var msg struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-	}
-	if json.Unmarshal(line, &msg) != nil || msg.Method == "" {
+func (c *cancelFilter) observe(m *jsonrpc.Message) {
+	if m.Method == "" {
 		return
 	}
-	id := requestIDKey(msg.ID)
-	if id == "" && msg.Method == "notifications/cancelled" {
-		var cancel struct {
-			Params struct {
-				RequestID json.RawMessage `json:"requestId"`
-			} `json:"params"`
-		}
-		if json.Unmarshal(line, &cancel) != nil {
-			return
-		}
+	id := requestIDKey(m.ID)
+	if id == "" && m.Method == "notifications/cancelled" {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if k := requestIDKey(cancel.Params.RequestID); k != "" {
+		if k := requestIDKey(m.CancelID); k != "" {
 			if _, ok := c.inFlight[k]; ok {
 				c.inFlight[k] = true
 			}
@@ -250,7 +268,13 @@ func (c *cancelFilter) Write(p []byte) (int, error) {
 	if drop {
 		return len(p), nil
 	}
-	return c.w.Write(p)
+	out := c.door.Reply(p)
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if _, err := c.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // requestIDKey turns a JSON-RPC id (valid JSON) into a map key, the same

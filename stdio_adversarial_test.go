@@ -479,10 +479,14 @@ func TestCancelFilterIDs(t *testing.T) {
 
 	var out bytes.Buffer
 	f := newCancelFilter(&out)
-	f.observe([]byte(`{"jsonrpc":"2.0","id":1.0,"method":"tools/call","params":{}}` + "\n"))
-	f.observe([]byte(`{"jsonrpc":"2.0","id":"two","method":"tools/call","params":{}}` + "\n"))
-	f.observe([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}` + "\n"))
-	f.observe([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"unknown"}}` + "\n"))
+	for _, line := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}`,
+		`{"jsonrpc":"2.0","id":"two","method":"tools/call","params":{}}`,
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}`,
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"unknown"}}`,
+	} {
+		require.NotNil(t, f.admit([]byte(line+"\n")), line)
+	}
 	for _, msg := range []string{
 		`{"jsonrpc":"2.0","id":1,"result":{"isError":true}}`,
 		`{"jsonrpc":"2.0","id":"two","result":{}}`,

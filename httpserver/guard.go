@@ -16,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/jsonrpc"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
@@ -107,9 +108,27 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	// The front door reads the body once, refuses look-alike keys and ids
+	// of the wrong type before mcp-go decodes anything, and tells the
+	// session checks the method and protocol version.
+	var msg *jsonrpc.Message
+	door := jsonrpc.NewConn(false)
+	if body != nil {
+		pass, m, refusal := door.Admit(body)
+		if refusal != nil {
+			s.refuse(w, r, refusal)
+			return
+		}
+		body, msg = pass, m
+	}
+	method, modern := "", mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
+	if msg != nil {
+		method = msg.Method
+		modern = modern || mcp.IsModernProtocol(msg.ProtocolVersion)
+	}
+
 	ctx := tools.WithPrincipal(withCaller(r.Context(), c), c.principal)
 	var reserved string
-	method, modern := peek(r, body)
 	if s.sessions != nil && !modern {
 		if r.Method == http.MethodPost && method == string(mcp.MethodInitialize) {
 			id, ok := s.sessions.create(c.principal)
@@ -146,6 +165,20 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 	target := s.mcpWrite
 	if c.role == RoleRead {
 		target = s.mcpRead
+	}
+	if msg != nil && msg.Response {
+		// A client's response goes to mcp-go, which delivers it to the
+		// request of the server's that waits for it. mcp-go answers one
+		// that nothing waits for with an error (400 "No pending sampling
+		// request", or -32600 under 2026-07-28); answering a response
+		// makes two such peers loop, so the caller gets 202 and nothing
+		// else either way.
+		target.ServeHTTP(discard{header: http.Header{}}, r)
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	if r.Method == http.MethodPost {
+		w = &replyWriter{ResponseWriter: w, door: door}
 	}
 	if method == string(mcp.MethodCompletionComplete) {
 		// Completing an id lists the account at Telnyx: limited like a
@@ -189,22 +222,20 @@ func (s *Server) keyKnown(w http.ResponseWriter, r *http.Request, c *caller) boo
 	return false
 }
 
-// peek reads what the session checks need from a request: its JSON-RPC
-// method, and whether it uses the 2026-07-28 protocol, which has no
-// sessions (decided as mcp-go decides it: by the header or the body's
-// _meta).
-func peek(r *http.Request, body []byte) (method string, modern bool) {
-	var msg struct {
-		Method string `json:"method"`
-		Params struct {
-			Meta *mcp.Meta `json:"_meta"`
-		} `json:"params"`
+// refuse answers a message the front door refused: 400 for a request
+// that is not valid (-32600, id null, which the spec allows for refusals),
+// 200 with the JSON-RPC error for a valid request with bad parameters.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, ref *jsonrpc.Refusal) {
+	if ref.ID == nil {
+		s.reject(w, r, http.StatusBadRequest, "invalid_request", ref.Message)
+		return
 	}
-	if len(body) > 0 && json.Unmarshal(body, &msg) != nil {
-		msg.Method, msg.Params.Meta = "", nil // not one JSON-RPC object: mcp-go answers it
-	}
-	return msg.Method, mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) ||
-		mcp.IsModernProtocol(msg.Params.Meta.ProtocolVersion())
+	s.metrics.reject("invalid_params")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(ref.JSON())
 }
 
 // hostChecked serves h only to a request whose Host is allowed, as /mcp
@@ -218,6 +249,50 @@ func (s *Server) hostChecked(h http.HandlerFunc) http.Handler {
 		h(w, r)
 	})
 }
+
+// replyWriter passes every message mcp-go writes through the reply edge:
+// a JSON body (one message per Write, from a json.Encoder) or an SSE event
+// ("event: message\ndata: {…}\n\n", one per Write).
+type replyWriter struct {
+	http.ResponseWriter
+	door *jsonrpc.Conn
+}
+
+var ssePrefix = []byte("event: message\ndata: ")
+
+func (rw *replyWriter) Write(p []byte) (int, error) {
+	out := p
+	if rest, ok := bytes.CutPrefix(p, ssePrefix); ok {
+		if msg, ok := bytes.CutSuffix(rest, []byte("\n\n")); ok {
+			if edited := rw.door.Reply(msg); !bytes.Equal(edited, msg) {
+				out = append(append(append([]byte(nil), ssePrefix...), edited...), "\n\n"...)
+			}
+		}
+	} else {
+		out = rw.door.Reply(p)
+	}
+	if _, err := rw.ResponseWriter.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Flush keeps SSE streaming through the wrapper.
+func (rw *replyWriter) Flush() {
+	if f, ok := rw.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (rw *replyWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
+
+// discard is a ResponseWriter that keeps nothing.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d discard) WriteHeader(int)             {}
 
 // hostAllowed checks the Host header (or, behind a trusted proxy,
 // X-Forwarded-Host) against the allow-list: loopback names on any port,

@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/jsonrpc"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -163,7 +164,7 @@ func (p promptSet) setUpClient(ctx context.Context, req mcp.GetPromptRequest) (*
 	kind := strings.ToLower(strings.TrimSpace(args["app_type"]))
 	i := slices.IndexFunc(appTypes, func(a appType) bool { return a.name == kind })
 	if i < 0 {
-		return nil, fmt.Errorf("app_type must be one of %s", strings.Join(appTypeNames(), ", "))
+		return nil, jsonrpc.InvalidParams(fmt.Sprintf("app_type must be one of %s", strings.Join(appTypeNames(), ", ")))
 	}
 	app := appTypes[i]
 	var uris, problems []string
@@ -276,7 +277,7 @@ func (p promptSet) auditGrants(ctx context.Context, req mcp.GetPromptRequest) (*
 	if raw := strings.TrimSpace(req.Params.Arguments["days"]); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > maxIdleDays {
-			return nil, fmt.Errorf("days must be a whole number from 1 to %d", maxIdleDays)
+			return nil, jsonrpc.InvalidParams(fmt.Sprintf("days must be a whole number from 1 to %d", maxIdleDays))
 		}
 		idleDays = n
 	}
@@ -380,7 +381,7 @@ func (p promptSet) debugToken(ctx context.Context, req mcp.GetPromptRequest) (*m
 	args := req.Params.Arguments
 	token := strings.TrimSpace(args["token"])
 	if token == "" || len(token) > 8192 {
-		return nil, fmt.Errorf("token is required (at most 8192 characters)")
+		return nil, jsonrpc.InvalidParams("token is required (at most 8192 characters)")
 	}
 	in := &VerifyTokenInput{Token: token, Audience: strings.TrimSpace(args["audience"]), RequiredScopes: strings.Fields(args["required_scopes"])}
 	api, err := p.d.Client(ctx)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"runtime/debug"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/jsonrpc"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -158,11 +160,11 @@ func (r resourceSet) static(uri string, get fetchFunc) server.ResourceHandlerFun
 	return guard(r.d, uri, func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		api, err := r.d.Client(ctx)
 		if err != nil {
-			return nil, r.d.resourceError(uri, "", err)
+			return nil, r.d.readError(ctx, uri, "", err)
 		}
 		v, err := get(ctx, api)
 		if err != nil {
-			return nil, r.d.resourceError(uri, "", err)
+			return nil, r.d.readError(ctx, uri, "", err)
 		}
 		return r.contents(req.Params.URI, v)
 	})
@@ -175,15 +177,15 @@ func (r resourceSet) templated(param, notFound string, get func(ctx context.Cont
 	return guard(r.d, "resource template "+param, func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		id := templateArg(req.Params.Arguments, param)
 		if err := telnyxapi.CheckPathValue(param, id, telnyxapi.MaxIDLength); err != nil {
-			return nil, r.d.resourceError(req.Params.URI, notFound, err)
+			return nil, r.d.readError(ctx, req.Params.URI, notFound, err)
 		}
 		api, err := r.d.Client(ctx)
 		if err != nil {
-			return nil, r.d.resourceError(req.Params.URI, notFound, err)
+			return nil, r.d.readError(ctx, req.Params.URI, notFound, err)
 		}
 		v, err := get(ctx, api, id)
 		if err != nil {
-			return nil, r.d.resourceError(req.Params.URI, notFound, err)
+			return nil, r.d.readError(ctx, req.Params.URI, notFound, err)
 		}
 		return r.contents(req.Params.URI, v)
 	})
@@ -230,6 +232,23 @@ func (d Deps) resourceError(uri, notFound string, err error) error {
 		}
 	}
 	return errors.New(strings.Join(parts, " "))
+}
+
+// readError is resourceError for resources/read, with the protocol code
+// the failure deserves: a malformed id in the URI is -32602 (nothing was
+// asked of Telnyx), a resource Telnyx does not have is "resource not
+// found" in the request's protocol version; anything else stays -32603.
+func (d Deps) readError(ctx context.Context, uri, notFound string, err error) error {
+	text := d.resourceError(uri, notFound, err).Error()
+	var invalid *telnyxapi.InvalidArgumentError
+	var apiErr *telnyxapi.APIError
+	switch {
+	case errors.As(err, &invalid):
+		return jsonrpc.InvalidParams(text)
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound:
+		return jsonrpc.ResourceNotFound(server.IsModernRequest(ctx), text)
+	}
+	return errors.New(text)
 }
 
 // CompleteResourceArgument offers ids for the templates' variables: the

@@ -1,0 +1,140 @@
+package jsonrpc
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// echo is what mcp-go v1.2.1 writes back for a request id: it decodes the
+// id into mcp.RequestId, whose numbers are float64.
+func echo(t *testing.T, pass []byte) []byte {
+	t.Helper()
+	var req struct {
+		ID mcp.RequestId `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(pass, &req))
+	b, err := json.Marshal(mcp.NewJSONRPCResultResponse(req.ID, mcp.EmptyResult{}))
+	require.NoError(t, err)
+	return append(b, '\n')
+}
+
+// TestMCPGoRoundsLargeIDs pins the library behaviour the id substitution
+// works around: mcp-go answers 9007199254740993 as 9007199254740992. If a
+// new mcp-go echoes ids exactly, this fails and the substitution can go.
+func TestMCPGoRoundsLargeIDs(t *testing.T) {
+	t.Parallel()
+	got := echo(t, []byte(`{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}`))
+	assert.Contains(t, string(got), `"id":9007199254740992`)
+}
+
+func TestConnEchoesIDsByteForByte(t *testing.T) {
+	t.Parallel()
+	for _, id := range []string{`9007199254740993`, `-9223372036854775808`, `9223372036854775807`, `"abc"`, `7`, `-0`, `"jsonrpc-id-0000000000000000-1"`} {
+		c := NewConn(true)
+		pass, m, ref := c.Admit([]byte(`{"jsonrpc":"2.0","id":` + id + `,"method":"ping"}` + "\n"))
+		require.Nil(t, ref, id)
+		require.NotNil(t, m)
+		out := c.Reply(echo(t, pass))
+		assert.Equal(t, `{"jsonrpc":"2.0","id":`+id+`,"result":{}}`+"\n", string(out), "id %s", id)
+	}
+}
+
+func TestConnSubstitutionIsPerConn(t *testing.T) {
+	t.Parallel()
+	a, b := NewConn(true), NewConn(true)
+	passA, _, _ := a.Admit([]byte(`{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}`))
+	passB, _, _ := b.Admit([]byte(`{"jsonrpc":"2.0","id":9007199254740995,"method":"ping"}`))
+	assert.NotEqual(t, string(echo(t, passA)), string(echo(t, passB)), "private ids differ between connections")
+	// Another connection's private id means nothing here: it passes as is.
+	replyA := echo(t, passA)
+	assert.Equal(t, string(replyA), string(b.Reply(replyA)))
+	assert.Contains(t, string(a.Reply(replyA)), `"id":9007199254740993`)
+}
+
+func TestConnCancelOfASubstitutedID(t *testing.T) {
+	t.Parallel()
+	c := NewConn(true)
+	pass, m, _ := c.Admit([]byte(`{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/call","params":{"name":"x"}}`))
+	private := string(m.ID)
+	require.True(t, strings.HasPrefix(private, `"jsonrpc-id-`))
+	assert.Contains(t, string(pass), `"id":`+private)
+	pass, m, _ = c.Admit([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9007199254740993}}`))
+	assert.Equal(t, private, string(m.CancelID), "the cancel names the request as mcp-go knows it")
+	assert.Contains(t, string(pass), `"requestId":`+private)
+}
+
+func TestConnDropsUnsolicitedResponses(t *testing.T) {
+	t.Parallel()
+	c := NewConn(true)
+	pass, m, ref := c.Admit([]byte(`{"jsonrpc":"2.0","id":"s","error":{"code":-32601,"message":"x"}}`))
+	assert.Nil(t, pass)
+	assert.Nil(t, ref, "no reply")
+	assert.True(t, m.Response)
+
+	// The server asks; the answer is let in, once.
+	c.Reply([]byte(`{"jsonrpc":"2.0","id":3,"method":"elicitation/create","params":{}}` + "\n"))
+	pass, _, _ = c.Admit([]byte(`{"jsonrpc":"2.0","id":3,"result":{"action":"accept"}}`))
+	assert.NotNil(t, pass, "a solicited response passes")
+	pass, _, _ = c.Admit([]byte(`{"jsonrpc":"2.0","id":3,"result":{"action":"accept"}}`))
+	assert.Nil(t, pass, "a second answer to the same request is unsolicited")
+
+	// Without tracking (HTTP), responses pass for mcp-go to route.
+	pass, _, _ = NewConn(false).Admit([]byte(`{"jsonrpc":"2.0","id":"s","result":{}}`))
+	assert.NotNil(t, pass)
+}
+
+func TestReplyMapsHandlerErrors(t *testing.T) {
+	t.Parallel()
+	c := NewConn(false)
+	marked := func(err error) []byte {
+		b, _ := json.Marshal(mcp.NewJSONRPCError(mcp.NewRequestId(int64(4)), CodeInternal, err.Error(), nil))
+		return append(b, '\n')
+	}
+	for _, tc := range []struct {
+		err  error
+		code int
+	}{
+		{InvalidParams("uri: bad id"), CodeInvalidParams},
+		{ResourceNotFound(false, "no such client"), CodeResourceNotFound},
+		{ResourceNotFound(true, "no such client"), CodeInvalidParams},
+	} {
+		var got struct {
+			ID    int `json:"id"`
+			Error struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		out := c.Reply(marked(tc.err))
+		require.NoError(t, json.Unmarshal(out, &got), "%s", out)
+		assert.Equal(t, tc.code, got.Error.Code)
+		assert.Equal(t, 4, got.ID)
+		assert.NotContains(t, got.Error.Message, "\x00", "the mark is gone")
+		assert.True(t, strings.HasSuffix(string(out), "}\n"))
+	}
+
+	// Only mcp-go's -32603 carries a handler's mark: text echoed into
+	// another error cannot pick its code.
+	b, _ := json.Marshal(mcp.NewJSONRPCError(mcp.NewRequestId(int64(4)), mcp.METHOD_NOT_FOUND, InvalidParams("x").Error(), nil))
+	assert.Contains(t, string(c.Reply(b)), `"code":-32601`)
+}
+
+func TestReplyClipsErrors(t *testing.T) {
+	t.Parallel()
+	c := NewConn(false)
+	long := "tool '" + strings.Repeat("a", 1<<20) + "' not found"
+	b, _ := json.Marshal(mcp.NewJSONRPCError(mcp.NewRequestId(int64(4)), mcp.INVALID_PARAMS, long, strings.Repeat("d", 1<<20)))
+	out := c.Reply(b)
+	assert.Less(t, len(out), 2048, "a 1 MiB echo becomes a small error")
+	assert.Contains(t, string(out), "clipped")
+	assert.Contains(t, string(out), `"code":-32602`)
+	assert.NotContains(t, string(out), `"data"`)
+
+	ok := []byte(`{"jsonrpc":"2.0","id":4,"result":{"big":"` + strings.Repeat("r", 1<<20) + `"}}`)
+	assert.Equal(t, ok, c.Reply(ok), "results pass untouched")
+}
