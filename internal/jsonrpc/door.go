@@ -143,15 +143,15 @@ type scan struct {
 	msg   *Message
 	stack []frame
 
-	hasResult   bool
-	idSeen      bool
-	badID       bool
-	methodOK    bool
-	nameSet     bool
-	nameIsStr   bool
-	uriSet      bool
-	uri         any
-	nonStrArg   string // first prompt argument whose value is not a string
+	hasResult bool
+	idSeen    bool
+	badID     bool
+	methodOK  bool
+	nameSet   bool
+	nameIsStr bool
+	uriSet    bool
+	uri       any
+	nonStrArg string // first prompt argument whose value is not a string
 }
 
 // path reports whether the value about to be read sits at keys (object
