@@ -17,8 +17,11 @@ import (
 // docs/benchmarks.md explains where the bytes go; raise the budget only
 // with a reason (a new tool, a rule or a result field the server
 // enforces or reports), never for wordier text. Raised from 22,000 for the
-// outcome of deletes and revocations (likely is not done).
-const toolsListBudget = 22_200
+// outcome of deletes and revocations (likely is not done) and the rules
+// between fields the handlers used to keep to themselves (create's four
+// required fields, redirect_uris with authorization_code, each grant's
+// fields, at least one change in an update).
+const toolsListBudget = 22_400
 
 func TestToolsListBudget(t *testing.T) {
 	sel, err := tools.Select(tools.All(tools.Deps{}), tools.Selection{})

@@ -256,6 +256,8 @@ func TestExchangeToken(t *testing.T) {
 		_, err := c.ExchangeToken(t.Context(), codeReq, ClientAuth{})
 		require.Error(t, err)
 		assert.True(t, IsCredentialError(err))
+		assert.ErrorIs(t, err, ErrNoClientAuth)
+		assert.NotContains(t, err.Error(), "TELNYX_", "where a client comes from is for the program to say")
 		assert.Equal(t, 0, f.count())
 	})
 	t.Run("empty grant type sends nothing", func(t *testing.T) {

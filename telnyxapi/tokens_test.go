@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -303,7 +302,7 @@ func TestCredentialPrecedence(t *testing.T) {
 		_, err := c.ListGrants(t.Context(), PageParams{})
 		require.Error(t, err)
 		assert.True(t, IsCredentialError(err))
-		assert.True(t, strings.Contains(err.Error(), "TELNYX_API_KEY"))
+		assert.ErrorIs(t, err, ErrNoCredential, "the program words where a credential comes from")
 		assert.Equal(t, 0, f.count())
 	})
 }

@@ -3,7 +3,6 @@ package tools
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,19 +67,18 @@ func ListOAuthClients(d Deps) Tool {
 	})
 }
 
-// clientFields are the settable fields of a client, shared by create and
-// update.
-type clientFields struct {
-	AllowedScopes     []string `json:"allowed_scopes,omitempty" jsonschema:"minItems=1,maxItems=50,uniqueItems=true" jsonschema_description:"From scopes_supported of get_oauth_server_metadata."`
-	AllowedGrantTypes []string `json:"allowed_grant_types,omitempty" jsonschema:"minItems=1,maxItems=3,uniqueItems=true,enum=client_credentials,enum=authorization_code,enum=refresh_token"`
-	RedirectURIs      []string `json:"redirect_uris,omitempty" jsonschema:"maxItems=20,uniqueItems=true" jsonschema_description:"https, or http on loopback. Needed for authorization_code."`
-	RequirePKCE       *bool    `json:"require_pkce,omitempty" jsonschema_description:"Recommended; default false."`
-	LogoURI           string   `json:"logo_uri,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"https, like policy_uri and tos_uri."`
-	PolicyURI         string   `json:"policy_uri,omitempty" jsonschema:"maxLength=2048"`
-	TOSURI            string   `json:"tos_uri,omitempty" jsonschema:"maxLength=2048"`
+// clientOptions are the settings a client may have or not, on create and
+// on update alike.
+type clientOptions struct {
+	RedirectURIs []string `json:"redirect_uris,omitempty" jsonschema:"maxItems=20,uniqueItems=true" jsonschema_description:"https, or http on loopback; no fragment. Needed for authorization_code."`
+	RequirePKCE  *bool    `json:"require_pkce,omitempty" jsonschema_description:"Recommended; default false."`
+	LogoURI      string   `json:"logo_uri,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"https, like policy_uri and tos_uri."`
+	PolicyURI    string   `json:"policy_uri,omitempty" jsonschema:"maxLength=2048"`
+	TOSURI       string   `json:"tos_uri,omitempty" jsonschema:"maxLength=2048"`
 }
 
-func (f clientFields) validate() error {
+// validate checks what the schema cannot: what a URL may be.
+func (f clientOptions) validate() error {
 	return firstErr(
 		checkRedirectURIs("redirect_uris", f.RedirectURIs),
 		checkWebURL("logo_uri", f.LogoURI),
@@ -89,25 +87,16 @@ func (f clientFields) validate() error {
 	)
 }
 
-// CreateClientInput is a new OAuth client.
+// CreateClientInput is a new OAuth client. Telnyx requires its name, type,
+// scopes and grant types, and so does the schema; schema_gen_test.go adds
+// the rules between fields (redirect_uris with authorization_code, no
+// client_credentials for a public client).
 type CreateClientInput struct {
-	Name       string `json:"name" jsonschema:"minLength=1,maxLength=256" jsonschema_description:"Shown to users on consent."`
-	ClientType string `json:"client_type" jsonschema:"enum=confidential,enum=public" jsonschema_description:"public for apps that cannot keep a secret (use PKCE)."`
-	clientFields
-}
-
-func (in *CreateClientInput) validate() error {
-	switch {
-	case len(in.AllowedScopes) == 0:
-		return errorf("allowed_scopes: at least one scope is required")
-	case len(in.AllowedGrantTypes) == 0:
-		return errorf("allowed_grant_types: at least one grant type is required")
-	case slices.Contains(in.AllowedGrantTypes, "authorization_code") && len(in.RedirectURIs) == 0:
-		return errorf("redirect_uris: required when allowed_grant_types has authorization_code")
-	case in.ClientType == "public" && slices.Contains(in.AllowedGrantTypes, "client_credentials"):
-		return errorf("allowed_grant_types: a public client cannot use client_credentials (it has no secret)")
-	}
-	return in.clientFields.validate()
+	Name              string   `json:"name" jsonschema:"minLength=1,maxLength=256" jsonschema_description:"Shown to users on consent."`
+	ClientType        string   `json:"client_type" jsonschema:"enum=confidential,enum=public" jsonschema_description:"public for apps that cannot keep a secret (use PKCE)."`
+	AllowedScopes     []string `json:"allowed_scopes" jsonschema:"minItems=1,maxItems=50,uniqueItems=true" jsonschema_description:"From scopes_supported of get_oauth_server_metadata."`
+	AllowedGrantTypes []string `json:"allowed_grant_types" jsonschema:"minItems=1,maxItems=3,uniqueItems=true,enum=client_credentials,enum=authorization_code,enum=refresh_token"`
+	clientOptions
 }
 
 // CreateClientOutput is the new client, with its secret when confidential.
@@ -168,11 +157,15 @@ func GetOAuthClient(d Deps) Tool {
 	})
 }
 
-// UpdateClientInput changes some fields of a client.
+// UpdateClientInput changes some fields of a client: client_id and at
+// least one other (schema_gen_test.go states that rule in the schema).
+// Scopes and grant types are optional here, with create's constraints.
 type UpdateClientInput struct {
 	ClientIDInput
-	Name *string `json:"name,omitempty" jsonschema:"minLength=1,maxLength=256"`
-	clientFields
+	Name              *string  `json:"name,omitempty" jsonschema:"minLength=1,maxLength=256"`
+	AllowedScopes     []string `json:"allowed_scopes,omitempty" jsonschema:"minItems=1,maxItems=50,uniqueItems=true" jsonschema_description:"From scopes_supported of get_oauth_server_metadata."`
+	AllowedGrantTypes []string `json:"allowed_grant_types,omitempty" jsonschema:"minItems=1,maxItems=3,uniqueItems=true,enum=client_credentials,enum=authorization_code,enum=refresh_token"`
+	clientOptions
 	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only without elicitation, when redirect URIs, scopes, grant types or PKCE change: the client_id, once the user approved."`
 }
 
@@ -183,7 +176,7 @@ type UpdateClientInput struct {
 // redeemed. Such an update is confirmed by the user like a delete; a name
 // or logo change is not.
 func (in *UpdateClientInput) takeover() bool {
-	f := in.clientFields
+	f := in
 	return f.RedirectURIs != nil || f.AllowedScopes != nil || f.AllowedGrantTypes != nil ||
 		(f.RequirePKCE != nil && !*f.RequirePKCE)
 }
@@ -192,14 +185,14 @@ func (in *UpdateClientInput) takeover() bool {
 // digest of the new values, so that an approval of one set of redirect
 // URIs cannot be replayed for another.
 func (in *UpdateClientInput) changeSubject() string {
-	f := in.clientFields
+	f := in
 	b, _ := json.Marshal([]any{f.RedirectURIs, f.AllowedScopes, f.AllowedGrantTypes, f.RequirePKCE})
 	return in.ClientID + "\x00" + digest(string(b))
 }
 
 // changeLines shows each changed takeover field as current → new.
 func (in *UpdateClientInput) changeLines(cur *Client) []string {
-	f := in.clientFields
+	f := in
 	var lines []string
 	change := func(field string, from, to []string) {
 		lines = append(lines, field+": "+listOrNone(from)+" → "+listOrNone(to))
@@ -221,7 +214,7 @@ func (in *UpdateClientInput) changeLines(cur *Client) []string {
 
 // changeEffect says what the user hands over by approving.
 func (in *UpdateClientInput) changeEffect() string {
-	f := in.clientFields
+	f := in
 	var say []string
 	if f.RedirectURIs != nil {
 		say = append(say, "The new redirect URIs receive every future authorization code of this client.")
@@ -240,15 +233,6 @@ func listOrNone(v []string) string {
 		return "(none)"
 	}
 	return strings.Join(v, " ")
-}
-
-func (in *UpdateClientInput) validate() error {
-	f := in.clientFields
-	if in.Name == nil && f.AllowedScopes == nil && f.AllowedGrantTypes == nil && f.RedirectURIs == nil &&
-		f.RequirePKCE == nil && f.LogoURI == "" && f.PolicyURI == "" && f.TOSURI == "" {
-		return errorf("nothing to change: give at least one field besides client_id")
-	}
-	return in.clientFields.validate()
 }
 
 // UpdateOAuthClient changes a client's settings.

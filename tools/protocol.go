@@ -45,7 +45,7 @@ func redactURL(raw string) string {
 // AuthorizeURLInput describes the authorization request to build.
 type AuthorizeURLInput struct {
 	ClientID            string `json:"client_id" jsonschema:"minLength=1,maxLength=256"`
-	RedirectURI         string `json:"redirect_uri" jsonschema:"minLength=1,maxLength=2048" jsonschema_description:"A registered redirect URI, exactly."`
+	RedirectURI         string `json:"redirect_uri" jsonschema:"minLength=1,maxLength=2048,format=uri" jsonschema_description:"A registered redirect URI, exactly: https, or http on loopback."`
 	Scope               string `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated."`
 	State               string `json:"state,omitempty" jsonschema:"maxLength=512" jsonschema_description:"Default: random."`
 	CodeChallenge       string `json:"code_challenge,omitempty" jsonschema:"minLength=43,maxLength=128" jsonschema_description:"Your own; default: one is made and its verifier returned."`
@@ -54,13 +54,10 @@ type AuthorizeURLInput struct {
 	Check               bool   `json:"check,omitempty" jsonschema_description:"Also send it once, unfollowed, to see if Telnyx accepts client_id and redirect_uri."`
 }
 
+// validate checks what the schema cannot: what redirect_uri may be. The
+// schema says no_pkce and code_challenge exclude each other, and that
+// code_challenge_method needs code_challenge (schema_gen_test.go).
 func (in *AuthorizeURLInput) validate() error {
-	switch {
-	case in.NoPKCE && in.CodeChallenge != "":
-		return errorf("no_pkce and code_challenge exclude each other")
-	case in.CodeChallengeMethod != "" && in.CodeChallenge == "":
-		return errorf("code_challenge_method needs code_challenge")
-	}
 	if err := checkRedirectURI(in.RedirectURI); err != nil {
 		return errorf("redirect_uri: %v", err)
 	}
@@ -144,9 +141,10 @@ func randomString(n int) string {
 }
 
 // clientAuthInput is how a token or introspection call authenticates the
-// OAuth client when not with the configured TELNYX_CLIENT_ID/SECRET.
+// OAuth client when not as the server's own client (if it has one). The
+// schema says client_secret needs client_id (schema_gen_test.go).
 type clientAuthInput struct {
-	ClientID     string `json:"client_id,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Default TELNYX_CLIENT_ID; alone for a public client."`
+	ClientID     string `json:"client_id,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Default: the server's own client, if any; alone for a public client."`
 	ClientSecret string `json:"client_secret,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"For a confidential client_id."`
 }
 
@@ -154,14 +152,8 @@ func (a clientAuthInput) auth() telnyxapi.ClientAuth {
 	return telnyxapi.ClientAuth{ClientID: a.ClientID, ClientSecret: a.ClientSecret}
 }
 
-func (a clientAuthInput) validate() error {
-	if a.ClientSecret != "" && a.ClientID == "" {
-		return errorf("client_secret needs client_id")
-	}
-	return nil
-}
-
-// TokenInput is a token request.
+// TokenInput is a token request. The schema says which grant needs which
+// fields (schema_gen_test.go).
 type TokenInput struct {
 	GrantType    string `json:"grant_type" jsonschema:"enum=client_credentials,enum=authorization_code,enum=refresh_token"`
 	Code         string `json:"code,omitempty" jsonschema:"maxLength=4096" jsonschema_description:"For authorization_code."`
@@ -170,20 +162,6 @@ type TokenInput struct {
 	RefreshToken string `json:"refresh_token,omitempty" jsonschema:"maxLength=8192" jsonschema_description:"For refresh_token; it rotates."`
 	Scope        string `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated."`
 	clientAuthInput
-}
-
-func (in *TokenInput) validate() error {
-	switch in.GrantType {
-	case "authorization_code":
-		if in.Code == "" || in.RedirectURI == "" {
-			return errorf("authorization_code needs code and redirect_uri")
-		}
-	case "refresh_token":
-		if in.RefreshToken == "" {
-			return errorf("refresh_token needs refresh_token")
-		}
-	}
-	return in.clientAuthInput.validate()
 }
 
 // TokenOutput is an issued token.
@@ -219,8 +197,6 @@ type IntrospectInput struct {
 	clientAuthInput
 }
 
-func (in *IntrospectInput) validate() error { return in.clientAuthInput.validate() }
-
 // IntrospectOAuthToken asks whether a token is active.
 func IntrospectOAuthToken(d Deps) Tool {
 	return define(d, spec{
@@ -234,12 +210,12 @@ func IntrospectOAuthToken(d Deps) Tool {
 // RegisterInput is a dynamic client registration.
 type RegisterInput struct {
 	ClientName              string   `json:"client_name,omitempty" jsonschema:"maxLength=256"`
-	RedirectURIs            []string `json:"redirect_uris,omitempty" jsonschema:"maxItems=20,uniqueItems=true" jsonschema_description:"https, or http on loopback."`
+	RedirectURIs            []string `json:"redirect_uris,omitempty" jsonschema:"maxItems=20,uniqueItems=true" jsonschema_description:"https, or http on loopback; no fragment."`
 	GrantTypes              []string `json:"grant_types,omitempty" jsonschema:"maxItems=3,uniqueItems=true,enum=authorization_code,enum=client_credentials,enum=refresh_token" jsonschema_description:"Default [authorization_code]."`
 	ResponseTypes           []string `json:"response_types,omitempty" jsonschema:"maxItems=1,enum=code"`
 	Scope                   string   `json:"scope,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"Space-separated."`
 	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty" jsonschema:"enum=none,enum=client_secret_basic,enum=client_secret_post" jsonschema_description:"none for a public client (PKCE); default client_secret_basic."`
-	LogoURI                 string   `json:"logo_uri,omitempty" jsonschema:"maxLength=2048"`
+	LogoURI                 string   `json:"logo_uri,omitempty" jsonschema:"maxLength=2048" jsonschema_description:"https, like policy_uri and tos_uri."`
 	PolicyURI               string   `json:"policy_uri,omitempty" jsonschema:"maxLength=2048"`
 	TOSURI                  string   `json:"tos_uri,omitempty" jsonschema:"maxLength=2048"`
 }

@@ -111,6 +111,14 @@ func describe(ve *sjson.ValidationError) string {
 	var lines []string
 	var walk func(e *sjson.ValidationError)
 	walk = func(e *sjson.ValidationError) {
+		if _, ok := e.ErrorKind.(*kind.AnyOf); ok {
+			// Every anyOf in these schemas is "at least one of": say so
+			// once, not as one missing property per branch.
+			if names := missingInEach(e.Causes); names != nil {
+				lines = append(lines, "give at least one of: "+strings.Join(names, ", "))
+				return
+			}
+		}
 		if len(e.Causes) == 0 {
 			where := strings.Join(e.InstanceLocation, ".")
 			msg := e.ErrorKind.LocalizedString(printer())
@@ -136,4 +144,23 @@ func describe(ve *sjson.ValidationError) string {
 		lines = append(lines[:8], fmt.Sprintf("and %d more", len(lines)-8))
 	}
 	return strings.Join(lines, "; ")
+}
+
+// missingInEach returns the property each branch of an anyOf misses, when
+// every branch failed only for a missing property; nil otherwise.
+func missingInEach(branches []*sjson.ValidationError) []string {
+	var names []string
+	for _, b := range branches {
+		req, ok := b.ErrorKind.(*kind.Required)
+		if !ok {
+			if len(b.Causes) != 1 {
+				return nil
+			}
+			if req, ok = b.Causes[0].ErrorKind.(*kind.Required); !ok {
+				return nil
+			}
+		}
+		names = append(names, req.Missing...)
+	}
+	return names
 }

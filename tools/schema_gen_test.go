@@ -52,6 +52,35 @@ func TestGeneratedSchemas(t *testing.T) {
 	assert.Equal(t, string(want), string(have), "%s is stale: run UPDATE_SNAPSHOTS=1 go test ./tools, then UPDATE_SNAPSHOTS=1 go test ./schemas", generatedPath)
 }
 
+// inputRules are the rules between an input's fields that struct tags
+// cannot state, added to its schema as JSON Schema 2020-12 keywords, so
+// that the model is told them and the server enforces them before any
+// handler runs. An "if" names its property as required: absent, the
+// "properties" in it would hold vacuously.
+var inputRules = map[reflect.Type]string{
+	// Telnyx: an authorization_code client needs a redirect URI; a public
+	// client has no secret, so no client_credentials.
+	reflect.TypeFor[CreateClientInput](): `{"allOf":[
+		{"if":{"required":["allowed_grant_types"],"properties":{"allowed_grant_types":{"contains":{"const":"authorization_code"}}}},
+		 "then":{"required":["redirect_uris"],"properties":{"redirect_uris":{"minItems":1}}}},
+		{"if":{"required":["client_type"],"properties":{"client_type":{"const":"public"}}},
+		 "then":{"properties":{"allowed_grant_types":{"items":{"enum":["authorization_code","refresh_token"]}}}}}]}`,
+	// An update changes something.
+	reflect.TypeFor[UpdateClientInput](): `{"anyOf":[{"required":["name"]},{"required":["allowed_scopes"]},
+		{"required":["allowed_grant_types"]},{"required":["redirect_uris"]},{"required":["require_pkce"]},
+		{"required":["logo_uri"]},{"required":["policy_uri"]},{"required":["tos_uri"]}]}`,
+	// RFC 6749 §4.1.3 and §6: each grant's own fields.
+	reflect.TypeFor[TokenInput](): `{"allOf":[
+		{"if":{"required":["grant_type"],"properties":{"grant_type":{"const":"authorization_code"}}},"then":{"required":["code","redirect_uri"]}},
+		{"if":{"required":["grant_type"],"properties":{"grant_type":{"const":"refresh_token"}}},"then":{"required":["refresh_token"]}}],
+		"dependentRequired":{"client_secret":["client_id"]}}`,
+	reflect.TypeFor[IntrospectInput](): `{"dependentRequired":{"client_secret":["client_id"]}}`,
+	// RFC 7636: a method without a challenge means nothing, and no_pkce
+	// with a challenge contradicts itself.
+	reflect.TypeFor[AuthorizeURLInput](): `{"dependentRequired":{"code_challenge_method":["code_challenge"]},
+		"if":{"required":["code_challenge"]},"then":{"properties":{"no_pkce":{"const":false}}}}`,
+}
+
 // reflectSchema is the schema of typ under the rules of role.
 func reflectSchema(t *testing.T, role schemaRole, typ reflect.Type) string {
 	t.Helper()
@@ -59,6 +88,11 @@ func reflectSchema(t *testing.T, role schemaRole, typ reflect.Type) string {
 	s.Version = ""
 	if role == outputRole {
 		trimOutput(s)
+	}
+	if rules, ok := inputRules[typ]; ok && role == inputRole {
+		var extra jsonschema.Schema
+		require.NoError(t, json.Unmarshal([]byte(rules), &extra), "rules of %s", typ)
+		s.AllOf, s.AnyOf, s.DependentRequired, s.If, s.Then = extra.AllOf, extra.AnyOf, extra.DependentRequired, extra.If, extra.Then
 	}
 	b, err := json.Marshal(s)
 	require.NoError(t, err, "schema of %s", typ)
