@@ -116,7 +116,7 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 	if body != nil {
 		pass, m, refusal := door.Admit(body)
 		if refusal != nil {
-			s.refuse(w, r, refusal)
+			s.refuse(w, r, refusal, mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)))
 			return
 		}
 		body, msg = pass, m
@@ -178,7 +178,9 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodPost {
-		w = &replyWriter{ResponseWriter: w, door: door}
+		rw := &replyWriter{ResponseWriter: w, door: door, modern: modern}
+		defer rw.finish()
+		w = rw
 	}
 	if method == string(mcp.MethodCompletionComplete) {
 		// Completing an id lists the account at Telnyx: limited like a
@@ -223,9 +225,10 @@ func (s *Server) keyKnown(w http.ResponseWriter, r *http.Request, c *caller) boo
 }
 
 // refuse answers a message the front door refused: 400 for a request
-// that is not valid (-32600, id null, which the spec allows for refusals),
-// 200 with the JSON-RPC error for a valid request with bad parameters.
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, ref *jsonrpc.Refusal) {
+// that is not valid (-32600, id null, which the spec allows for refusals);
+// for a valid request with bad parameters (-32602, with its id), 200 under
+// 2025-11-25 and 400 under 2026-07-28, which gives errors HTTP statuses.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, ref *jsonrpc.Refusal, modern bool) {
 	if ref.ID == nil {
 		s.reject(w, r, http.StatusBadRequest, "invalid_request", ref.Message)
 		return
@@ -234,7 +237,11 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, ref *jsonrpc.Ref
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
+	status := http.StatusOK
+	if modern {
+		status = http.StatusBadRequest
+	}
+	w.WriteHeader(status)
 	_, _ = w.Write(ref.JSON())
 }
 
@@ -252,13 +259,35 @@ func (s *Server) hostChecked(h http.HandlerFunc) http.Handler {
 
 // replyWriter passes every message mcp-go writes through the reply edge:
 // a JSON body (one message per Write, from a json.Encoder) or an SSE event
-// ("event: message\ndata: {…}\n\n", one per Write).
+// ("event: message\ndata: {…}\n\n", one per Write). The status waits for
+// the first Write: under 2026-07-28 an error the edge turned into -32602
+// is sent with 400, as mcp-go sends its own -32602.
 type replyWriter struct {
 	http.ResponseWriter
-	door *jsonrpc.Conn
+	door    *jsonrpc.Conn
+	modern  bool
+	status  int
+	started bool
 }
 
 var ssePrefix = []byte("event: message\ndata: ")
+
+func (rw *replyWriter) WriteHeader(status int) {
+	if rw.status == 0 {
+		rw.status = status
+	}
+}
+
+func (rw *replyWriter) start(status int) {
+	if rw.started {
+		return
+	}
+	rw.started = true
+	if status == 0 {
+		status = http.StatusOK
+	}
+	rw.ResponseWriter.WriteHeader(status)
+}
 
 func (rw *replyWriter) Write(p []byte) (int, error) {
 	out := p
@@ -270,7 +299,11 @@ func (rw *replyWriter) Write(p []byte) (int, error) {
 		}
 	} else {
 		out = rw.door.Reply(p)
+		if !rw.started && rw.modern && !bytes.Equal(out, p) && bytes.Contains(out, []byte(`"code":-32602`)) {
+			rw.status = http.StatusBadRequest
+		}
 	}
+	rw.start(rw.status)
 	if _, err := rw.ResponseWriter.Write(out); err != nil {
 		return 0, err
 	}
@@ -279,6 +312,7 @@ func (rw *replyWriter) Write(p []byte) (int, error) {
 
 // Flush keeps SSE streaming through the wrapper.
 func (rw *replyWriter) Flush() {
+	rw.start(rw.status)
 	if f, ok := rw.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
@@ -286,6 +320,13 @@ func (rw *replyWriter) Flush() {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (rw *replyWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
+
+// finish sends the status of a response that wrote no body.
+func (rw *replyWriter) finish() {
+	if rw.status != 0 {
+		rw.start(rw.status)
+	}
+}
 
 // discard is a ResponseWriter that keeps nothing.
 type discard struct{ header http.Header }

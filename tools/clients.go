@@ -111,7 +111,7 @@ func CreateOAuthClient(d Deps) Tool {
 	return define(d, spec{
 		name: "create_oauth_client", title: "Create OAuth client", toolset: ToolsetClients, hints: additiveHints,
 		verify:      "list_oauth_clients (filter by name)",
-		description: "Create an OAuth client. A confidential client's client_secret is returned only this once. Use get_oauth_server_metadata for valid scopes." + pkceRuleText(d),
+		description: "Create an OAuth client. A confidential client's client_secret is returned only this once. Use get_oauth_server_metadata for valid scopes." + unlessInsecure(d, "Public clients always require PKCE."),
 	}, func(ctx context.Context, c *call, in *CreateClientInput) (*CreateClientOutput, error) {
 		requirePKCE := in.RequirePKCE
 		if in.ClientType == "public" && !d.AllowInsecureOAuth {
@@ -240,7 +240,7 @@ func UpdateOAuthClient(d Deps) Tool {
 	return define(d, spec{
 		name: "update_oauth_client", title: "Update OAuth client", toolset: ToolsetClients, hints: destructiveHints,
 		notFound: "use list_oauth_clients to find the client_id", confirms: true,
-		description: "Change an OAuth client's name, scopes, grant types, redirect URIs or PKCE setting; given fields replace current values. The type cannot change. The user confirms changes to redirect URIs, scopes, grant types or PKCE off." + pkceRuleText(d),
+		description: "Change an OAuth client's name, scopes, grant types, redirect URIs or PKCE setting; given fields replace current values. The type cannot change. The user confirms changes to redirect URIs, scopes, grant types or PKCE off." + unlessInsecure(d, "Public clients always require PKCE."),
 	}, func(ctx context.Context, c *call, in *UpdateClientInput) (*Client, error) {
 		// The current client is read at most once: for the PKCE rule (which
 		// depends on its type) and for the question (current → new).
@@ -346,16 +346,19 @@ func DeleteOAuthClient(d Deps) Tool {
 
 // errPublicWithoutPKCE refuses a public client without PKCE.
 var errPublicWithoutPKCE = &telnyxapi.InvalidArgumentError{Field: "require_pkce", Reason: "a public client must require PKCE: " +
-	"OAuth 2.1 requires PKCE with S256 for public clients, which have no secret to prove who redeems a code " +
-	"(to serve old clients anyway, the operator starts the server with --allow-insecure-oauth, or TELNYX_MCP_ALLOW_INSECURE_OAUTH=true)"}
+	"OAuth 2.1 requires PKCE with S256 for public clients, which have no secret to prove who redeems a code " + insecureOAuthOptOut}
 
-// pkceRuleText states the PKCE rule in create's and update's descriptions,
-// so that a model learns it before its first call.
-func pkceRuleText(d Deps) string {
+// insecureOAuthOptOut ends every refusal of insecure OAuth: what the
+// operator can do about it.
+const insecureOAuthOptOut = "(to serve old clients anyway, the operator starts the server with --allow-insecure-oauth, or TELNYX_MCP_ALLOW_INSECURE_OAUTH=true)"
+
+// unlessInsecure is rule, stated in a tool's description so that a model
+// learns it before its first call, or "" under --allow-insecure-oauth.
+func unlessInsecure(d Deps, rule string) string {
 	if d.AllowInsecureOAuth {
 		return ""
 	}
-	return " Public clients always require PKCE."
+	return " " + rule
 }
 
 // withoutSecret drops the client_secret the API includes "when available":

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
 // TestUpdateOAuthClientConfirmsTakeovers: an update that changes where
@@ -111,6 +112,28 @@ func TestPKCEHeldByDefault(t *testing.T) {
 		return map[string]any{"client_id": clientID, "redirect_uri": pubRedirect,
 			"code_challenge": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH", "code_challenge_method": "plain", "check": true}
 	}
+
+	t.Run("the descriptions state the rule the flag sets", func(t *testing.T) {
+		t.Parallel()
+		for _, insecure := range []bool{false, true} {
+			for _, tool := range tools.All(tools.Deps{AllowInsecureOAuth: insecure}) {
+				var rule string
+				switch tool.Name() {
+				case "create_oauth_client", "update_oauth_client":
+					rule = "Public clients always require PKCE."
+				case "build_oauth_authorize_url":
+					rule = "code_challenge_method plain is refused."
+				default:
+					continue
+				}
+				if insecure {
+					assert.NotContains(t, tool.Definition.Description, rule, tool.Name())
+				} else {
+					assert.Contains(t, tool.Definition.Description, rule, tool.Name())
+				}
+			}
+		}
+	})
 
 	t.Run("refused without the flag", func(t *testing.T) {
 		t.Parallel()

@@ -38,6 +38,14 @@ func TestIDAllowListInTemplatesAndCompletions(t *testing.T) {
 	}
 	assert.Empty(t, e.fake.Requests(), "no look-alike id reached the API")
 
+	for _, id := range lookAlikes {
+		got := e.complete(t, templateRef(tools.TemplateClient), "client_id", id)
+		assert.Empty(t, got.Values, "%q", id)
+		got = e.complete(t, templateRef(tools.TemplateGrant), "id", id)
+		assert.Empty(t, got.Values, "%q", id)
+	}
+	assert.Empty(t, e.fake.Requests(), "completing a look-alike asks Telnyx nothing")
+
 	got := e.complete(t, templateRef(tools.TemplateClient), "client_id", "5eed")
 	assert.ElementsMatch(t, []string{telnyxfake.BillingClientID, telnyxfake.MobileClientID, telnyxfake.DemoClientID}, got.Values,
 		"ids the rule refuses are never offered")

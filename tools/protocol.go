@@ -79,7 +79,7 @@ func BuildOAuthAuthorizeURL(d Deps) Tool {
 		name: "build_oauth_authorize_url", title: "Build OAuth authorize URL", toolset: ToolsetProtocol,
 		hints:       hints{readOnly: true, openWorld: true},
 		notFound:    "the client_id is unknown; use list_oauth_clients",
-		description: "Build the URL a user opens to authorize a client (authorization code flow), with random state and a PKCE S256 challenge by default. Returns the code_verifier for exchange_oauth_token. Never follows redirects." + plainRuleText(d),
+		description: "Build the URL a user opens to authorize a client (authorization code flow), with random state and a PKCE S256 challenge by default. Returns the code_verifier for exchange_oauth_token. Never follows redirects." + unlessInsecure(d, "code_challenge_method plain is refused."),
 	}, func(ctx context.Context, c *call, in *AuthorizeURLInput) (*AuthorizeURLOutput, error) {
 		if in.CodeChallengeMethod == "plain" && !d.AllowInsecureOAuth {
 			return nil, errPlainChallenge
@@ -122,15 +122,7 @@ func BuildOAuthAuthorizeURL(d Deps) Tool {
 // then the verifier itself, so whoever sees the authorize URL can redeem
 // the code.
 var errPlainChallenge = &telnyxapi.InvalidArgumentError{Field: "code_challenge_method", Reason: "plain is refused: " +
-	"OAuth 2.1 requires S256 for public clients, since a plain challenge is the verifier itself; omit the method for S256 " +
-	"(to serve old clients anyway, the operator starts the server with --allow-insecure-oauth, or TELNYX_MCP_ALLOW_INSECURE_OAUTH=true)"}
-
-func plainRuleText(d Deps) string {
-	if d.AllowInsecureOAuth {
-		return ""
-	}
-	return " code_challenge_method plain is refused."
-}
+	"OAuth 2.1 requires S256 for public clients, since a plain challenge is the verifier itself; omit the method for S256 " + insecureOAuthOptOut}
 
 // randomString is n random bytes, base64url-encoded: 43 characters for 32
 // bytes, the RFC 7636 length of a verifier.

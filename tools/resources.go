@@ -256,6 +256,10 @@ func (d Deps) readError(ctx context.Context, uri, notFound string, err error) er
 // the first page (100) of the list, at most maxCompletions of them.
 func (r resourceSet) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (c *mcp.Completion, err error) {
 	defer recoverInto(r.d, "completion", &err)
+	if arg.Value != "" && telnyxapi.CheckPathValue("id", arg.Value+"x", telnyxapi.MaxIDLength) != nil {
+		// No valid id starts like this: nothing to ask Telnyx.
+		return &mcp.Completion{Values: []string{}}, nil
+	}
 	var ids []string
 	var more bool
 	switch {

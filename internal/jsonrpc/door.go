@@ -132,10 +132,9 @@ func Inspect(b []byte) (*Message, *Refusal) {
 type frame struct {
 	object    bool
 	expectKey bool
-	key       string   // the key whose value comes next (objects)
-	seen      []string // folded keys so far, while few
-	seenSet   map[string]string
-	seenRaw   []string // the keys as written, beside seen
+	key       string            // the key whose value comes next (objects)
+	seen      []string          // the keys so far, as written, while few
+	seenSet   map[string]string // folded key → key as written, once many
 }
 
 type scan struct {
@@ -284,29 +283,30 @@ func (s *scan) readID(tok json.Token, raw *[]byte, start, end *int, big, bad *bo
 }
 
 // add notes a key of this object, refusing one equal to an earlier key, or
-// equal ignoring case as encoding/json folds it.
+// equal ignoring case as encoding/json folds it (strings.EqualFold is the
+// same simple Unicode folding). Small objects are searched in order; past
+// 16 keys, by a map of folded keys.
 func (f *frame) add(key string) *Refusal {
-	folded := foldKey(key)
 	if f.seenSet != nil {
+		folded := foldKey(key)
 		if prev, dup := f.seenSet[folded]; dup {
 			return duplicate(prev, key)
 		}
 		f.seenSet[folded] = key
 		return nil
 	}
-	for i, k := range f.seen {
-		if k == folded {
-			return duplicate(f.seenRaw[i], key)
+	for _, k := range f.seen {
+		if strings.EqualFold(k, key) {
+			return duplicate(k, key)
 		}
 	}
-	f.seen = append(f.seen, folded)
-	f.seenRaw = append(f.seenRaw, key)
+	f.seen = append(f.seen, key)
 	if len(f.seen) > 16 {
 		f.seenSet = make(map[string]string, 32)
-		for i, k := range f.seen {
-			f.seenSet[k] = f.seenRaw[i]
+		for _, k := range f.seen {
+			f.seenSet[foldKey(k)] = k
 		}
-		f.seen, f.seenRaw = nil, nil
+		f.seen = nil
 	}
 	return nil
 }

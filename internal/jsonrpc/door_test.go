@@ -262,3 +262,15 @@ func exactKeys(t *testing.T, b []byte) ([][]string, bool) {
 	_, err := dec.Token()
 	return out, err == io.EOF
 }
+
+// BenchmarkAdmitToolCall is the front door's cost on every tool call.
+func BenchmarkAdmitToolCall(b *testing.B) {
+	msg := []byte(`{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"_meta":{"progressToken":7},"name":"list_oauth_clients","arguments":{"page_size":20,"client_type":"confidential"}}}` + "\n")
+	c := NewConn(true)
+	b.ReportAllocs()
+	for b.Loop() {
+		if pass, _, _ := c.Admit(msg); pass == nil {
+			b.Fatal("refused")
+		}
+	}
+}
