@@ -212,7 +212,7 @@ func parseFlags(argv []string, stderr io.Writer, getenv func(string) string) (*c
 	fs.StringVar(&cfg.toolsets, "toolsets", strings.Join(tools.DefaultToolsets, ","), "comma-separated `toolsets` to expose: "+strings.Join(tools.Toolsets, ", ")+", or all (consent is off unless named)")
 	fs.StringVar(&cfg.tools, "tools", "", "comma-separated tool `names` to expose instead of whole toolsets")
 	fs.BoolVar(&cfg.readOnly, "read-only", false, "expose only tools that change nothing (wins over --toolsets and --tools)")
-	fs.BoolVar(&cfg.confirmDestructive, "confirm-destructive", true, "require the user's confirmation for delete, revoke and consent; false is for unattended automation")
+	fs.BoolVar(&cfg.confirmDestructive, "confirm-destructive", true, "require the user's confirmation for delete, revoke, consent and updates of redirect URIs, scopes, grant types or PKCE; false is for unattended automation")
 	fs.BoolVar(&cfg.allowInsecureOAuth, "allow-insecure-oauth", false, "allow public clients without PKCE and authorize URLs with code_challenge_method=plain (OAuth 2.1 forbids both; only for accounts that must serve old clients)")
 	fs.StringVar(&cfg.secrets, "secrets", string(tools.SecretsShow), "`show` secrets that are the point of a call (new client secrets, tokens, PKCE verifiers), or redact them to their last four characters")
 	fs.DurationVar(&cfg.timeout, "timeout", telnyxapi.DefaultCallTimeout, "time limit of one tool call's Telnyx requests, retries included")
