@@ -1,11 +1,13 @@
 package jsonrpc
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -137,4 +139,33 @@ func TestReplyClipsErrors(t *testing.T) {
 
 	ok := []byte(`{"jsonrpc":"2.0","id":4,"result":{"big":"` + strings.Repeat("r", 1<<20) + `"}}`)
 	assert.Equal(t, ok, c.Reply(ok), "results pass untouched")
+}
+
+// TestMCPGoReportsHandlerErrorsAsInternal pins the library behaviour Error
+// and the reply edge work around: mcp-go v1.2.1 answers any resource
+// handler error with -32603, keeping only its text. If a new mcp-go keeps
+// a handler's code, this fails and the mark can go.
+func TestMCPGoReportsHandlerErrorsAsInternal(t *testing.T) {
+	t.Parallel()
+	s := server.NewMCPServer("t", "1", server.WithResourceCapabilities(false, false))
+	s.AddResource(mcp.NewResource("test://r", "r"), func(context.Context, mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		return nil, InvalidParams("uri: fix it")
+	})
+	out := s.HandleMessage(t.Context(), []byte(`{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"test://r"}}`))
+	b, err := json.Marshal(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"code":-32603`)
+
+	mapped := NewConn(false).Reply(b)
+	assert.Contains(t, string(mapped), `"code":-32602`)
+	assert.Contains(t, string(mapped), `"message":"uri: fix it"`)
+}
+
+// TestMCPGoFoldsKeys pins why the front door exists: mcp-go decodes the
+// envelope with encoding/json, where "Name" after "name" wins.
+func TestMCPGoFoldsKeys(t *testing.T) {
+	t.Parallel()
+	var req mcp.CallToolRequest
+	require.NoError(t, json.Unmarshal([]byte(lookAlikes["Name"]), &req))
+	assert.Equal(t, "delete_oauth_client", req.Params.Name)
 }
