@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -793,8 +794,9 @@ func readmeFlags(t *testing.T) []string {
 }
 
 // TestHelpVersionAndBadFlags: --help documents every flag of the README (and
-// the README every flag of --help), --version prints the version, and an
-// unknown flag or command exits 2.
+// the README every flag of --help) on stdout, as `--flag VALUE`; -h and help
+// print the same; --version and version print the version; and an unknown
+// flag or command exits 2.
 func TestHelpVersionAndBadFlags(t *testing.T) {
 	t.Parallel()
 	documented := readmeFlags(t)
@@ -803,38 +805,48 @@ func TestHelpVersionAndBadFlags(t *testing.T) {
 
 	stdout, stderr, code := runBin(t, baseEnv(t), "--help")
 	assert.Equal(t, 0, code)
-	assert.Empty(t, stdout, "usage goes to stderr")
+	assert.Empty(t, stderr, "usage goes to stdout")
+	assert.True(t, strings.HasPrefix(stdout, "telnyx-oauth-mcp: Telnyx OAuth as MCP tools"), stdout)
 	for _, f := range documented {
 		if f == "help" {
 			continue
 		}
-		assert.Regexp(t, `(?m)^\s+-`+regexp.QuoteMeta(f)+`\b`, stderr, "--help does not show the README's --%s", f)
+		assert.Regexp(t, `(?m)^  --`+regexp.QuoteMeta(f)+`\b`, stdout, "--help does not show the README's --%s", f)
 	}
+	assert.Contains(t, stdout, "\n  --timeout DURATION\n", "a placeholder, in capitals")
+	assert.Contains(t, stdout, "(default 1m0s)", "the real default")
+	assert.NotRegexp(t, `(?m)^\s+-[a-z]`, stdout, "flags are shown with two dashes")
 	// And the other way round: every flag --help shows is in the README,
 	// in the flag table or wherever the README describes it.
 	readme, err := os.ReadFile("README.md")
 	require.NoError(t, err)
-	for _, m := range regexp.MustCompile(`(?m)^\s+-([a-z-]+)`).FindAllStringSubmatch(stderr, -1) {
+	for _, m := range regexp.MustCompile(`(?m)^  --([a-z-]+)`).FindAllStringSubmatch(stdout, -1) {
 		documentedAnywhere := regexp.MustCompile("`--" + regexp.QuoteMeta(m[1]) + "\\b").Match(readme)
-		assert.True(t, documentedAnywhere, "--help shows -%s, which the README does not document", m[1])
+		assert.True(t, documentedAnywhere, "--help shows --%s, which the README does not document", m[1])
 	}
 	for _, v := range []string{"TELNYX_API_KEY", "TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET", "TELNYX_MCP_", "--sandbox"} {
-		assert.Contains(t, stderr, v)
+		assert.Contains(t, stdout, v)
 	}
 	// Every environment variable --help names is in the README too.
-	vars := regexp.MustCompile(`\bTELNYX_[A-Z_]*[A-Z]\b`).FindAllString(stderr, -1)
+	vars := regexp.MustCompile(`\bTELNYX_[A-Z_]*[A-Z]\b`).FindAllString(stdout, -1)
 	slices.Sort(vars)
 	for _, v := range slices.Compact(vars) {
 		assert.True(t, bytes.Contains(readme, []byte(v)), "--help names %s, which the README does not document", v)
 	}
-	_, stderrH, codeH := runBin(t, baseEnv(t), "-h")
-	assert.Equal(t, 0, codeH)
-	assert.Equal(t, stderr, stderrH)
+	for _, args := range [][]string{{"-h"}, {"help"}, {"-help"}, {"--sandbox", "--help"}} {
+		out, errOut, c := runBin(t, baseEnv(t), args...)
+		assert.Equal(t, 0, c, "%v", args)
+		assert.Equal(t, stdout, out, "%v prints the same usage", args)
+		assert.Empty(t, errOut, "%v", args)
+	}
 
-	stdout, stderr, code = runBin(t, baseEnv(t), "--version")
-	assert.Equal(t, 0, code)
-	assert.Equal(t, "telnyx-oauth-mcp dev\n", stdout)
-	assert.Empty(t, stderr)
+	want := "telnyx-oauth-mcp " + binaryVersion(t) + "\n"
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		stdout, stderr, code = runBin(t, baseEnv(t), args...)
+		assert.Equal(t, 0, code, "%v", args)
+		assert.Equal(t, want, stdout, "%v", args)
+		assert.Empty(t, stderr)
+	}
 
 	for _, args := range [][]string{{"--bogus"}, {"--sandbox", "--no-such-flag=1"}, {"--timeout", "soon"}, {"--sandbox", "serve-http"}} {
 		stdout, stderr, code = runBin(t, baseEnv(t), args...)
@@ -842,6 +854,15 @@ func TestHelpVersionAndBadFlags(t *testing.T) {
 		assert.Empty(t, stdout, "%v", args)
 		assert.NotEmpty(t, stderr, "%v", args)
 	}
+}
+
+// binaryVersion is what the test binary's --version should say, from its
+// build info (no -ldflags are set).
+func binaryVersion(t *testing.T) string {
+	t.Helper()
+	info, err := buildinfo.ReadFile(binPath)
+	require.NoError(t, err)
+	return resolveVersion("dev", info, true)
 }
 
 // toolTable runs `tools` and returns the EXPOSED column by tool name, in
@@ -911,9 +932,9 @@ func TestEnvironmentMapping(t *testing.T) {
 		t.Parallel()
 		stdout, stderr, code := runBin(t, baseEnv(t, "TELNYX_MCP_READ_ONLY=true"), "--sandbox", "call", "delete_oauth_client",
 			`{"client_id":"`+telnyxfake.BillingClientID+`","confirm":"`+telnyxfake.BillingClientID+`"}`)
-		assert.NotEqual(t, 0, code)
+		assert.NotEqual(t, 0, code, stderr)
 		assert.NotContains(t, stdout, `"deleted": true`)
-		assert.Contains(t, stderr, "not found")
+		assert.Contains(t, stdout, "hidden by TELNYX_MCP_READ_ONLY")
 	})
 
 	t.Run("toolsets", func(t *testing.T) {
@@ -1040,10 +1061,11 @@ func TestCallAndToolsSubcommands(t *testing.T) {
 
 	t.Run("unknown tool", func(t *testing.T) {
 		t.Parallel()
-		stdout, stderr, code := runBin(t, baseEnv(t), "--sandbox", "call", "nope")
-		assert.NotEqual(t, 0, code)
-		assert.Empty(t, stdout)
-		assert.Contains(t, stderr, "nope")
+		stdout, _, code := runBin(t, baseEnv(t), "--sandbox", "call", "nope")
+		assert.Equal(t, 1, code)
+		var out map[string]string
+		require.NoError(t, json.Unmarshal([]byte(stdout), &out), "stdout: %q", stdout)
+		assert.Contains(t, out["error"], `unknown tool "nope"`)
 	})
 
 	t.Run("bad usage", func(t *testing.T) {
