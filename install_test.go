@@ -201,3 +201,22 @@ func goEnv(ctx context.Context, t *testing.T, name string) string {
 	require.NoError(t, err)
 	return string(bytes.TrimSpace(out))
 }
+
+// TestMaintainedDependencies: the browser opener and the file lock come
+// from maintained modules (github.com/pkg/browser's last release was in
+// 2024), at exact versions, and the host-file editor keeps comments.
+func TestMaintainedDependencies(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("go.mod")
+	require.NoError(t, err)
+	f, err := modfile.Parse("go.mod", data, nil)
+	require.NoError(t, err)
+	required := map[string]string{}
+	for _, r := range f.Require {
+		required[r.Mod.Path] = r.Mod.Version
+	}
+	for _, path := range []string{"github.com/cli/browser", "github.com/gofrs/flock", "github.com/tailscale/hujson", "golang.org/x/mod"} {
+		assert.NotEmpty(t, required[path], "go.mod requires %s", path)
+	}
+	assert.NotContains(t, required, "github.com/pkg/browser")
+}

@@ -26,7 +26,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pkg/browser"
+	"github.com/cli/browser"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
