@@ -167,22 +167,10 @@ func TestBuildBundle(t *testing.T) {
 	require.NoError(t, err, log.String())
 	require.Len(t, bundles, 1)
 
-	raw, err := os.ReadFile(bundles[0].path)
-	require.NoError(t, err)
+	raw, files, exe := openBundle(t, bundles[0])
 	sum := sha256.Sum256(raw)
 	assert.Equal(t, hex.EncodeToString(sum[:]), bundles[0].sha256)
 	assert.Equal(t, "telnyx-oauth-mcp-0.9.1-test-"+runtime.GOOS+"-"+runtime.GOARCH+".mcpb", filepath.Base(bundles[0].path))
-
-	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
-	require.NoError(t, err)
-	files := map[string]*zip.File{}
-	for _, f := range zr.File {
-		files[f.Name] = f
-	}
-	exe := "server/" + binaryName
-	if runtime.GOOS == "windows" {
-		exe += ".exe"
-	}
 	assertBundle(t, schemas(t), files, exe, "0.9.1-test")
 
 	sums, err := os.ReadFile(filepath.Join(out, "SHA256SUMS"))
@@ -217,6 +205,25 @@ func TestBuildBundle(t *testing.T) {
 	}, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, bundles[0].sha256, again[0].sha256, "bundles are reproducible")
+}
+
+// openBundle reads a bundle: its bytes, its files by name, and the name of
+// its binary.
+func openBundle(t *testing.T, b bundle) (raw []byte, files map[string]*zip.File, exe string) {
+	t.Helper()
+	raw, err := os.ReadFile(b.path)
+	require.NoError(t, err)
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	require.NoError(t, err)
+	files = map[string]*zip.File{}
+	for _, f := range zr.File {
+		files[f.Name] = f
+	}
+	exe = "server/" + binaryName
+	if b.goos == "windows" {
+		exe += ".exe"
+	}
+	return raw, files, exe
 }
 
 // assertBundle checks one bundle's files: the manifest (valid, at the
@@ -282,18 +289,7 @@ func TestEveryBundle(t *testing.T) {
 	v := schemas(t)
 	var platforms []string
 	for _, b := range bundles {
-		raw, err := os.ReadFile(b.path)
-		require.NoError(t, err)
-		zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
-		require.NoError(t, err)
-		files := map[string]*zip.File{}
-		for _, f := range zr.File {
-			files[f.Name] = f
-		}
-		exe := "server/" + binaryName
-		if b.goos == "windows" {
-			exe += ".exe"
-		}
+		_, files, exe := openBundle(t, b)
 		t.Run(b.goos+"/"+b.goarch, func(t *testing.T) { assertBundle(t, v, files, exe, "0.9.2") })
 		platforms = append(platforms, b.goos+"/"+b.goarch)
 	}
