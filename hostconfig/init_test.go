@@ -546,14 +546,16 @@ func TestInitKeepsTheUsersFile(t *testing.T) {
       ]`)
 }
 
-// TestInitLayouts: the new entry follows the layout of the object it goes
-// into: one line in a one-line object, a new object of servers when there
-// is none, and no trailing comma added where the file has none.
+// TestInitLayouts: the entry follows the layout around it: one line in a
+// one-line object (a replaced entry too), a new object of servers when
+// there is none, and no trailing comma added where the file has none.
 func TestInitLayouts(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, before, after string }{
 		{"one line", `{"mcpServers": {"a": {"command": "x"}}}`,
 			`{"mcpServers": {"a": {"command": "x"}, "telnyx-oauth": {"command": "` + exe + `", "args": []}}}`},
+		{"one-line entry replaced", `{"mcpServers": {"telnyx-oauth": {"command": "/old/bin/telnyx-oauth-mcp", "args": []}, /* b */ "b": {"command": "y"},}}`,
+			`{"mcpServers": {"telnyx-oauth": {"command": "` + exe + `", "args": []}, /* b */ "b": {"command": "y"},}}`},
 		{"no servers yet", "{\n  // nothing yet\n}\n",
 			"{\n  \"mcpServers\": {\n    \"telnyx-oauth\": {\n      \"command\": \"" + exe + "\",\n      \"args\": []\n    }\n  }\n  // nothing yet\n}\n"},
 		{"empty servers", "{\n  \"mcpServers\": {}\n}\n",
