@@ -38,6 +38,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -1176,10 +1177,10 @@ func TestStdioLifecycle(t *testing.T) {
 // upstream still answers that call on stdout before the process exits 0.
 func TestStdioSigtermDuringCall(t *testing.T) {
 	t.Parallel()
-	fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: keyCanary, Seed: true})
+	fake, err := faultinject.Listen(telnyxfake.Options{APIKey: keyCanary, Seed: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = fake.Close() })
-	fake.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second))
+	fake.Inject(telnyxfake.OpListClients, faultinject.Delay(time.Second))
 
 	p := start(t, baseEnv(t, "TELNYX_API_KEY="+keyCanary), "--base-url", fake.BaseURL)
 	r := newRawConn(t, p)
@@ -1220,7 +1221,7 @@ func TestCanariesNeverOnStderr(t *testing.T) {
 	for _, mode := range []string{"api key", "client credentials only"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: keyCanary, Seed: true})
+			fake, err := faultinject.Listen(telnyxfake.Options{APIKey: keyCanary, Seed: true})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = fake.Close() })
 			fake.AddClient(telnyxfake.Client{
@@ -1263,7 +1264,7 @@ func TestCanariesNeverOnStderr(t *testing.T) {
 
 			// Failing calls: the API echoes the Authorization header back in
 			// its error, answers with HTML, resets, redirects, rate-limits.
-			echo := telnyxfake.Func(func(w http.ResponseWriter, r *http.Request) {
+			echo := faultinject.Func(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusUnauthorized)
 				b, _ := json.Marshal(map[string]any{"errors": []map[string]string{{
@@ -1271,27 +1272,27 @@ func TestCanariesNeverOnStderr(t *testing.T) {
 				}}})
 				_, _ = w.Write(b)
 			})
-			echoes := []telnyxfake.Fault{echo}
+			echoes := []faultinject.Fault{echo}
 			if mode != "api key" {
 				echoes = append(echoes, echo) // a 401 makes the server fetch a new token and retry once
 			}
-			html := telnyxfake.HTML(502)
+			html := faultinject.HTML(502)
 			for _, fc := range []struct {
 				tool   string
 				args   map[string]any
 				op     string
-				faults []telnyxfake.Fault
+				faults []faultinject.Fault
 			}{
 				{"list_oauth_clients", map[string]any{}, telnyxfake.OpListClients, echoes},
-				{"get_oauth_client", map[string]any{"client_id": canaryClient}, telnyxfake.OpGetClient, []telnyxfake.Fault{html, html, html}},
+				{"get_oauth_client", map[string]any{"client_id": canaryClient}, telnyxfake.OpGetClient, []faultinject.Fault{html, html, html}},
 				{"create_oauth_client", map[string]any{"name": "x", "client_type": "confidential",
 					"allowed_scopes": []string{"admin"}, "allowed_grant_types": []string{"client_credentials"}},
-					telnyxfake.OpCreateClient, []telnyxfake.Fault{telnyxfake.Status(500, `{"errors":[{"code":"10007","title":"Unexpected error"}]}`)}},
-				{"list_oauth_grants", map[string]any{}, telnyxfake.OpListGrants, []telnyxfake.Fault{telnyxfake.RetryAfter(429, "86400")}},
-				{"get_oauth_jwks", map[string]any{}, telnyxfake.OpGetJWKS, []telnyxfake.Fault{telnyxfake.Redirect(302, "http://127.0.0.1:1/steal")}},
-				{"exchange_oauth_token", map[string]any{"grant_type": "client_credentials"}, telnyxfake.OpToken, []telnyxfake.Fault{telnyxfake.ResetBeforeBody()}},
+					telnyxfake.OpCreateClient, []faultinject.Fault{faultinject.Status(500, `{"errors":[{"code":"10007","title":"Unexpected error"}]}`)}},
+				{"list_oauth_grants", map[string]any{}, telnyxfake.OpListGrants, []faultinject.Fault{faultinject.RetryAfter(429, "86400")}},
+				{"get_oauth_jwks", map[string]any{}, telnyxfake.OpGetJWKS, []faultinject.Fault{faultinject.Redirect(302, "http://127.0.0.1:1/steal")}},
+				{"exchange_oauth_token", map[string]any{"grant_type": "client_credentials"}, telnyxfake.OpToken, []faultinject.Fault{faultinject.ResetBeforeBody()}},
 				{"introspect_oauth_token", map[string]any{"token": tok.AccessToken}, telnyxfake.OpIntrospect,
-					[]telnyxfake.Fault{telnyxfake.Status(401, `{"error":"invalid_client","error_description":"bad client"}`)}},
+					[]faultinject.Fault{faultinject.Status(401, `{"error":"invalid_client","error_description":"bad client"}`)}},
 				{"exchange_oauth_token", map[string]any{"grant_type": "refresh_token", "refresh_token": "REFRESHCANARY-1"}, telnyxfake.OpToken, nil},
 				{"get_oauth_client", map[string]any{"client_id": "../ARGCANARY-1"}, telnyxfake.OpGetClient, nil},
 			} {

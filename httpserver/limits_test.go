@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
 // TestStalledHeadersClosed: 300 connections that stop in the middle of
@@ -256,9 +257,9 @@ func TestCallerConcurrency(t *testing.T) {
 	t.Parallel()
 	const calls = 6
 	up := newUpstream(t, keyAlice)
-	faults := make([]telnyxfake.Fault, calls)
+	faults := make([]faultinject.Fault, calls)
 	for i := range faults {
-		faults[i] = telnyxfake.Delay(200 * time.Millisecond)
+		faults[i] = faultinject.Delay(200 * time.Millisecond)
 	}
 	up.Inject(telnyxfake.OpListClients, faults...)
 	ts := startServer(t, up, func(c *Config) { c.CallerConcurrency = 2; c.Stateless = true })
@@ -325,7 +326,7 @@ func TestAuditLines(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Status(503, `{"errors":[{"code":"10000","title":"busy"}]}`))
+	up.Inject(telnyxfake.OpListClients, faultinject.Status(503, `{"errors":[{"code":"10000","title":"busy"}]}`))
 	ts := startServer(t, up, nil)
 	c := connect(t, ts.URL, keyAlice, legacy)
 	res := callTool(t, c, "list_oauth_clients", map[string]any{})
@@ -353,7 +354,7 @@ func TestMetrics(t *testing.T) {
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second))
+	up.Inject(telnyxfake.OpListClients, faultinject.Delay(time.Second), faultinject.Delay(time.Second), faultinject.Delay(time.Second))
 	ts := startServer(t, up, func(c *Config) { c.Stateless = true })
 	hc := httpClient(t)
 	resp, err := hc.Get(ts.Root + "/readyz")
@@ -398,7 +399,7 @@ func TestGracefulShutdown(t *testing.T) {
 func TestShutdownGraceEnds(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Hang())
+	up.Inject(telnyxfake.OpListClients, faultinject.Hang())
 	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.ShutdownGrace = 300 * time.Millisecond })
 	c := connect(t, ts.URL, keyAlice, modern)
 	done := make(chan struct{})
