@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 )
@@ -33,5 +35,19 @@ func TestAllowInsecureOAuthFlag(t *testing.T) {
 
 		out, _, code = runBin(t, baseEnv(t, "TELNYX_MCP_ALLOW_INSECURE_OAUTH=true"), "--sandbox", "call", tc.tool, tc.args)
 		assert.Equal(t, 0, code, "%s with the variable: %s", tc.tool, out)
+	}
+
+	// The HTTP server gets the flag too.
+	var args map[string]any
+	require.NoError(t, json.Unmarshal([]byte(plain), &args))
+	for _, allow := range []bool{false, true} {
+		flags := []string{"--sandbox"}
+		if allow {
+			flags = append(flags, "--allow-insecure-oauth")
+		}
+		p := startHTTP(t, binPath, nil, flags...)
+		res, err := httpCall(httpMCPClient(t, p.url, telnyxfake.DefaultAPIKey), "build_oauth_authorize_url", args)
+		require.NoError(t, err)
+		assert.Equal(t, !allow, res.IsError, "over HTTP, allowed=%v", allow)
 	}
 }

@@ -219,14 +219,17 @@ func TestInitCommandLine(t *testing.T) {
 func TestAccountCommandsHelp(t *testing.T) {
 	t.Parallel()
 	env, _ := accountEnv(t)
-	_, stderr, code := runCLI(t, env, "", "--help")
+	stdout, _, code := runCLI(t, env, "", "--help")
 	assert.Equal(t, 0, code)
 	for _, c := range []string{"login", "login --api-key", "logout", "status", "init --host"} {
-		assert.Contains(t, stderr, "telnyx-oauth-mcp "+c)
+		assert.Contains(t, stdout, "telnyx-oauth-mcp "+c)
 	}
 	for _, c := range []string{"login", "logout", "status", "init"} {
-		_, stderr, code := runCLI(t, env, "", c, "--help")
-		assert.Equal(t, 0, code, c)
-		assert.Contains(t, stderr, "Usage: telnyx-oauth-mcp "+c, c)
+		for _, h := range []string{"--help", "-h"} {
+			stdout, stderr, code := runCLI(t, env, "", c, h)
+			assert.Equal(t, 0, code, c)
+			assert.Contains(t, stdout, "Usage: telnyx-oauth-mcp "+c, "%s %s prints its usage on stdout", c, h)
+			assert.Empty(t, stderr, c)
+		}
 	}
 }

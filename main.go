@@ -5,9 +5,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,13 +16,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/hostconfig"
@@ -37,44 +33,6 @@ import (
 
 // version is set at build time: -ldflags "-X main.version=1.2.3".
 var version = "dev"
-
-const usageText = `telnyx-oauth-mcp: Telnyx OAuth as MCP tools (clients, grants, tokens, discovery).
-
-Usage:
-  telnyx-oauth-mcp [flags]                   serve MCP over stdio (what MCP hosts launch)
-  telnyx-oauth-mcp [flags] tools             print the tool table
-  telnyx-oauth-mcp [flags] call TOOL [JSON]  run one tool and print its result as JSON
-                                             (exit status 1 when the tool reports an error)
-
-Log in and set up a host (each command has its own --help):
-  telnyx-oauth-mcp login [--scope S]         log in to Telnyx in the browser; the tokens go to the
-                                             OS keychain (or a 0600 file where there is none)
-  telnyx-oauth-mcp login --api-key           store an API key read from standard input instead
-  telnyx-oauth-mcp logout                    remove what login stored
-  telnyx-oauth-mcp status                    which credential the server uses, from where, until when
-  telnyx-oauth-mcp init --host HOST          add this server to claude-desktop, claude-code, cursor,
-                                             vscode or windsurf (--dry-run, --print)
-
-Try it without a Telnyx account:
-  telnyx-oauth-mcp --sandbox call list_oauth_clients '{}'
-
-Shared over HTTP (see the README: "Running it shared (HTTP)"):
-  telnyx-oauth-mcp --transport http --listen 127.0.0.1:8080     each caller sends its own Telnyx key
-  telnyx-oauth-mcp --transport http --http-auth token --http-tokens-file tokens.txt
-  TELNYX_MCP_STATE_KEY   the confirmation signing key replicas share (--stateless needs it)
-
-Credentials (environment):
-  TELNYX_API_KEY        Telnyx API v2 key, the bearer for account calls
-  TELNYX_CLIENT_ID      OAuth client id: client authentication for exchange_oauth_token and
-  TELNYX_CLIENT_SECRET  introspect_oauth_token; without an API key, also the source of a
-                        client-credentials access token used as the bearer
-  (none of these)       the credential stored by login, for the --base-url in use
-  TELNYX_MCP_CREDENTIAL_STORE  auto (keychain, else file), keychain or file
-  TELNYX_MCP_CONFIG_DIR        directory of the file store (default: the user config dir)
-  TELNYX_MCP_CONFIG_HOME       home directory init finds the hosts' files under
-
-Flags (each also settable as TELNYX_MCP_<FLAG>, e.g. TELNYX_MCP_READ_ONLY=true):
-`
 
 // config is the parsed command line.
 type config struct {
@@ -91,6 +49,9 @@ type config struct {
 	sandbox            bool
 	showVersion        bool
 	args               []string
+	// setBy names, for each flag set on the command line or in the
+	// environment, where it was set: "--flag" or the variable's name.
+	setBy map[string]string
 
 	// Streamable HTTP (--transport http).
 	transport         string
@@ -117,43 +78,51 @@ type config struct {
 }
 
 func main() {
+	info, ok := debug.ReadBuildInfo()
+	version = resolveVersion(version, info, ok)
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 
 // run is the whole program, with its surroundings passed in so that tests
 // can drive it. It returns the exit status.
 func run(argv []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	cfg, err := parseFlags(argv, stderr, getenv)
+	cfg, err := parseFlags(argv, getenv)
 	if errors.Is(err, flag.ErrHelp) {
+		printUsage(stdout)
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
+		reportUsageError(stderr, err)
 		return 2
 	}
-	if cfg.showVersion {
-		fmt.Fprintln(stdout, "telnyx-oauth-mcp", version)
-		return 0
-	}
-	logger := newLogger(stderr, cfg.logLevel)
-
 	cmd := "serve"
 	if len(cfg.args) > 0 {
 		cmd = cfg.args[0]
 	}
-	if accountCommands[cmd] {
+	switch {
+	case cmd == "help":
+		printUsage(stdout)
+		return 0
+	case cmd == "version" || cfg.showVersion:
+		fmt.Fprintln(stdout, "telnyx-oauth-mcp", version)
+		return 0
+	case accountCommands[cmd]:
 		return runAccountCommand(cfg, stdin, stdout, stderr, getenv)
 	}
-	switch cmd {
-	case "serve", "tools", "call":
-	default:
-		fmt.Fprintf(stderr, "telnyx-oauth-mcp: unknown command %q (serve, tools, call; see --help)\n", cmd)
-		return 2
-	}
+	warnIgnoredFlags(cfg, cmd, stderr)
+	logger := newLogger(stderr, cfg.logLevel)
 
 	sel := tools.Selection{Toolsets: splitList(cfg.toolsets), Tools: splitList(cfg.tools), ReadOnly: cfg.readOnly}
 	if cmd == "tools" {
 		return printTools(stdout, stderr, sel, cfg.confirmDestructive)
+	}
+	var call *callRequest
+	if cmd == "call" {
+		// Checked before any credential or upstream call is needed.
+		var code int
+		if call, code = parseCall(cfg, sel, stdout, stderr); call == nil {
+			return code
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -189,8 +158,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	tracker := newCallTracker()
 	srv := tools.NewServer(version, selected, append(tools.Extras(deps, selected), server.WithToolHandlerMiddleware(tracker.middleware))...)
 
-	if cmd == "call" {
-		return callTool(ctx, srv, cfg.args[1:], stdout, stderr)
+	if call != nil {
+		return callTool(ctx, srv, call, stdout, stderr)
 	}
 	logger.Info("serving MCP over stdio", "version", version, "tools", len(selected), "base_url", api.BaseURL())
 	stdio := server.NewStdioServer(srv)
@@ -204,26 +173,71 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 
 // parseFlags reads flags, then fills those not given from TELNYX_MCP_*
 // variables (and --base-url from TELNYX_BASE_URL).
-func parseFlags(argv []string, stderr io.Writer, getenv func(string) string) (*config, error) {
+func parseFlags(argv []string, getenv func(string) string) (*config, error) {
 	cfg := &config{}
+	fs := cfg.flagSet()
+	rest, err := parseArgs(fs, argv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.args = rest
+	if len(rest) > 0 && !slices.Contains(commands, rest[0]) {
+		return nil, &unknownError{what: "command", name: rest[0], suggestion: nearest(rest[0], commands)}
+	}
+
+	cfg.setBy = map[string]string{}
+	fs.Visit(func(f *flag.Flag) { cfg.setBy[f.Name] = "--" + f.Name })
+	// An invalid value is reported under the name the user actually wrote.
+	origin := func(flagName string) string {
+		if name, ok := cfg.setBy[flagName]; ok {
+			return name
+		}
+		return "--" + flagName
+	}
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if cfg.setBy[f.Name] != "" || envErr != nil || f.Name == "version" {
+			return
+		}
+		name := "TELNYX_MCP_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v := getenv(name)
+		if v == "" && f.Name == "base-url" {
+			name, v = "TELNYX_BASE_URL", getenv("TELNYX_BASE_URL")
+		}
+		if v == "" {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			envErr = fmt.Errorf("%s=%q: %v", name, v, err)
+		}
+		cfg.setBy[f.Name] = name
+	})
+	if envErr != nil {
+		return nil, envErr
+	}
+	return cfg, cfg.check(origin)
+}
+
+// flagSet defines the command line's flags on cfg.
+func (cfg *config) flagSet() *flag.FlagSet {
 	fs := flag.NewFlagSet("telnyx-oauth-mcp", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // run reports a bad flag itself, in one line
 	fs.StringVar(&cfg.baseURL, "base-url", telnyxapi.DefaultBaseURL, "Telnyx API base `URL` (also TELNYX_BASE_URL); https, or http on loopback only")
 	fs.StringVar(&cfg.toolsets, "toolsets", strings.Join(tools.DefaultToolsets, ","), "comma-separated `toolsets` to expose: "+strings.Join(tools.Toolsets, ", ")+", or all (consent is off unless named)")
 	fs.StringVar(&cfg.tools, "tools", "", "comma-separated tool `names` to expose instead of whole toolsets")
 	fs.BoolVar(&cfg.readOnly, "read-only", false, "expose only tools that change nothing (wins over --toolsets and --tools)")
-	fs.BoolVar(&cfg.confirmDestructive, "confirm-destructive", true, "require the user's confirmation for delete, revoke and consent; false is for unattended automation")
+	fs.BoolVar(&cfg.confirmDestructive, "confirm-destructive", true, "require the user's confirmation for delete, revoke, consent and updates of redirect URIs, scopes, grant types or PKCE; false is for unattended automation")
 	fs.BoolVar(&cfg.allowInsecureOAuth, "allow-insecure-oauth", false, "allow public clients without PKCE and authorize URLs with code_challenge_method=plain (OAuth 2.1 forbids both; only for accounts that must serve old clients)")
-	fs.StringVar(&cfg.secrets, "secrets", string(tools.SecretsShow), "`show` secrets that are the point of a call (new client secrets, tokens, PKCE verifiers), or redact them to their last four characters")
+	fs.StringVar(&cfg.secrets, "secrets", string(tools.SecretsShow), "`MODE`: show secrets that are the point of a call (new client secrets, tokens, PKCE verifiers), or redact them to their last four characters")
 	fs.DurationVar(&cfg.timeout, "timeout", telnyxapi.DefaultCallTimeout, "time limit of one tool call's Telnyx requests, retries included")
 	fs.DurationVar(&cfg.attemptTimeout, "attempt-timeout", telnyxapi.DefaultAttemptTimeout, "time limit of one HTTP attempt")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "stderr log `level`: debug, info, warn or error")
 	fs.BoolVar(&cfg.sandbox, "sandbox", false, "serve against a built-in fake Telnyx API with demo data; no credentials needed, nothing leaves the machine")
 	fs.BoolVar(&cfg.showVersion, "version", false, "print the version and exit")
-	fs.StringVar(&cfg.transport, "transport", "stdio", "`stdio` (what MCP hosts launch) or http (streamable HTTP for shared deployments)")
+	fs.StringVar(&cfg.transport, "transport", "stdio", "`MODE`: stdio (what MCP hosts launch) or http (streamable HTTP for shared deployments)")
 	fs.StringVar(&cfg.listen, "listen", httpserver.DefaultAddr, "HTTP listen `address`; the MCP endpoint is /mcp")
 	fs.BoolVar(&cfg.stateless, "stateless", false, "HTTP: no sessions, so that any replica can serve any request (needs the shared state key)")
-	fs.StringVar(&cfg.httpAuth, "http-auth", httpserver.AuthKey, "HTTP caller authentication: `key` (each caller's own Telnyx API key as the bearer) or token (tokens from --http-tokens-file; the server's own credential upstream)")
+	fs.StringVar(&cfg.httpAuth, "http-auth", httpserver.AuthKey, "HTTP caller authentication, `MODE`: key (each caller's own Telnyx API key as the bearer) or token (tokens from --http-tokens-file; the server's own credential upstream)")
 	fs.StringVar(&cfg.httpTokensFile, "http-tokens-file", "", "token auth: `file` of accepted tokens, one per line: sha256:<hex> read|write")
 	fs.StringVar(&cfg.allowedOrigins, "allowed-origins", "", "HTTP: comma-separated browser `origins` allowed besides loopback ones, e.g. https://app.example.com")
 	fs.StringVar(&cfg.allowedHosts, "allowed-hosts", "", "HTTP: comma-separated Host `names` (or name:port) allowed besides loopback names, e.g. mcp.example.com")
@@ -238,89 +252,45 @@ func parseFlags(argv []string, stderr io.Writer, getenv func(string) string) (*c
 	fs.DurationVar(&cfg.shutdownGrace, "shutdown-grace", httpserver.DefaultShutdownGrace, "HTTP: on SIGTERM, how long calls in flight may take to finish")
 	fs.StringVar(&cfg.auditLog, "audit-log", "", "HTTP: append the audit lines (JSON, one per call of a tool that changes something) to this `file` instead of stderr")
 	fs.StringVar(&cfg.stateKeyFile, "state-key-file", "", "HTTP: `file` holding the key that signs confirmations (at least 32 bytes, shared by replicas); or TELNYX_MCP_STATE_KEY")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(argv); err != nil {
-		return nil, err
-	}
-	// Flags may also follow the command: `call --read-only list_oauth_clients`.
-	// The account commands (login, init, ...) parse their own flags.
-	rest := fs.Args()
-	if len(rest) > 0 && !accountCommands[rest[0]] {
-		if err := fs.Parse(rest[1:]); err != nil {
-			return nil, err
-		}
-		rest = append([]string{rest[0]}, fs.Args()...)
-	}
-	cfg.args = rest
+	return fs
+}
 
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	// fromEnv remembers which variable set a flag, so that an invalid value
-	// is reported under the name the user actually wrote.
-	fromEnv := map[string]string{}
-	origin := func(flagName string) string {
-		if name, ok := fromEnv[flagName]; ok {
-			return name
-		}
-		return "--" + flagName
-	}
-	var envErr error
-	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] || envErr != nil || f.Name == "version" {
-			return
-		}
-		name := "TELNYX_MCP_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		v := getenv(name)
-		if v == "" && f.Name == "base-url" {
-			name, v = "TELNYX_BASE_URL", getenv("TELNYX_BASE_URL")
-		}
-		if v == "" {
-			return
-		}
-		if err := f.Value.Set(v); err != nil {
-			envErr = fmt.Errorf("%s=%q: %v", name, v, err)
-		}
-		fromEnv[f.Name] = name
-	})
-	if envErr != nil {
-		return nil, envErr
-	}
+// check validates the values of the flags; origin names where a flag was
+// set.
+func (cfg *config) check(origin func(string) string) error {
 	switch tools.SecretsPolicy(cfg.secrets) {
 	case tools.SecretsShow, tools.SecretsRedact:
 	default:
-		return nil, fmt.Errorf("%s must be show or redact, not %q", origin("secrets"), cfg.secrets)
+		return fmt.Errorf("%s must be show or redact, not %q", origin("secrets"), cfg.secrets)
 	}
 	switch cfg.logLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		return nil, fmt.Errorf("%s must be debug, info, warn or error, not %q", origin("log-level"), cfg.logLevel)
+		return fmt.Errorf("%s must be debug, info, warn or error, not %q", origin("log-level"), cfg.logLevel)
 	}
 	if cfg.timeout <= 0 {
-		return nil, fmt.Errorf("%s must be positive, not %s", origin("timeout"), cfg.timeout)
+		return fmt.Errorf("%s must be positive, not %s", origin("timeout"), cfg.timeout)
 	}
 	if cfg.attemptTimeout <= 0 {
-		return nil, fmt.Errorf("%s must be positive, not %s", origin("attempt-timeout"), cfg.attemptTimeout)
+		return fmt.Errorf("%s must be positive, not %s", origin("attempt-timeout"), cfg.attemptTimeout)
 	}
 	switch cfg.transport {
 	case "stdio", "http":
 	default:
-		return nil, fmt.Errorf("%s must be stdio or http, not %q", origin("transport"), cfg.transport)
+		return fmt.Errorf("%s must be stdio or http, not %q", origin("transport"), cfg.transport)
 	}
 	switch cfg.httpAuth {
 	case httpserver.AuthKey, httpserver.AuthToken:
 	default:
-		return nil, fmt.Errorf("%s must be key or token, not %q", origin("http-auth"), cfg.httpAuth)
+		return fmt.Errorf("%s must be key or token, not %q", origin("http-auth"), cfg.httpAuth)
 	}
 	if cfg.maxBodyBytes <= 0 || cfg.maxSessions <= 0 || cfg.maxSessionsCaller <= 0 || cfg.callerConcurrency <= 0 || cfg.sessionIdleTTL <= 0 || cfg.shutdownGrace <= 0 {
-		return nil, errors.New("--max-body-bytes, --max-sessions, --max-sessions-per-caller, --caller-concurrency, --session-idle-ttl and --shutdown-grace must be positive")
+		return errors.New("--max-body-bytes, --max-sessions, --max-sessions-per-caller, --caller-concurrency, --session-idle-ttl and --shutdown-grace must be positive")
 	}
 	if cfg.rateLimit == 0 || cfg.rateLimitMutating == 0 {
-		return nil, errors.New("--rate-limit and --rate-limit-mutating must be positive, or -1 for no limit")
+		return errors.New("--rate-limit and --rate-limit-mutating must be positive, or -1 for no limit")
 	}
-	return cfg, nil
+	return nil
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -329,14 +299,14 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// accountCommands parse their own flags and need no server.
-var accountCommands = map[string]bool{"login": true, "logout": true, "status": true, "init": true}
-
 // runAccountCommand runs login, logout, status or init.
 func runAccountCommand(cfg *config, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	args := cfg.args[1:]
+	if asksForHelp(args) {
+		stderr = stdout // each command prints its usage where --help's goes
+	}
 	opts := login.Options{BaseURL: cfg.baseURL, Getenv: getenv, Version: version}
 	switch cfg.args[0] {
 	case "login":
@@ -348,14 +318,9 @@ func runAccountCommand(cfg *config, stdin io.Reader, stdout, stderr io.Writer, g
 	}
 	return hostconfig.Run(hostconfig.Options{
 		BaseURL: cfg.baseURL, Getenv: getenv,
-		// The flags written into the host's entry must be ones the server takes.
-		CheckArgs: func(a []string) error {
-			c, err := parseFlags(a, io.Discard, func(string) string { return "" })
-			if err == nil && len(c.args) > 0 {
-				err = fmt.Errorf("unexpected argument %q: only server flags go after --", c.args[0])
-			}
-			return err
-		},
+		// The flags written into the host's entry must be ones the server
+		// takes, and must keep it on stdio, which is how hosts launch it.
+		CheckArgs: checkHostArgs,
 	}, args, stdout, stderr)
 }
 
@@ -526,101 +491,6 @@ func tuneGC() {
 	}
 	debug.SetGCPercent(400)
 	debug.SetMemoryLimit(24 << 20)
-}
-
-// printTools writes the tool table: every tool, and whether the current
-// flags expose it.
-func printTools(stdout, stderr io.Writer, sel tools.Selection, confirming bool) int {
-	all := tools.All(tools.Deps{})
-	on, err := tools.Select(all, sel)
-	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
-		return 2
-	}
-	exposed := map[string]bool{}
-	for _, t := range on {
-		exposed[t.Name()] = true
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TOOL\tTOOLSET\tKIND\tEXPOSED\tTITLE")
-	for _, t := range all {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name(), t.Toolset, tools.Kind(t, confirming), yesNo(exposed[t.Name()]), t.Definition.Title)
-	}
-	_ = tw.Flush()
-	return 0
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
-// callTool runs one tool through the same server a host would talk to, over
-// mcp-go's in-process transport, and prints the result.
-func callTool(ctx context.Context, srv *server.MCPServer, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || len(args) > 2 {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp: usage: call TOOL ['{\"json\":\"arguments\"}']")
-		return 2
-	}
-	var arguments map[string]any
-	if len(args) == 2 && strings.TrimSpace(args[1]) != "" {
-		dec := json.NewDecoder(strings.NewReader(args[1]))
-		dec.UseNumber()
-		if err := dec.Decode(&arguments); err != nil {
-			fmt.Fprintf(stderr, "telnyx-oauth-mcp: the arguments must be one JSON object: %v\n", err)
-			return 2
-		}
-	}
-	c, err := client.NewInProcessClient(srv)
-	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
-		return 1
-	}
-	defer c.Close()
-	if err := c.Start(ctx); err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
-		return 1
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "telnyx-oauth-mcp-cli", Version: version}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
-		return 1
-	}
-	req := mcp.CallToolRequest{}
-	req.Params.Name = args[0]
-	req.Params.Arguments = arguments
-	res, err := c.CallTool(ctx, req)
-	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
-		return 1
-	}
-	text := resultText(res)
-	if res.IsError {
-		out, _ := json.MarshalIndent(map[string]string{"error": text}, "", "  ")
-		fmt.Fprintln(stdout, string(out))
-		return 1
-	}
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, []byte(text), "", "  ") == nil {
-		fmt.Fprintln(stdout, pretty.String())
-	} else {
-		fmt.Fprintln(stdout, text)
-	}
-	return 0
-}
-
-func resultText(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if tc, ok := c.(mcp.TextContent); ok {
-			parts = append(parts, tc.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
 }
 
 func splitList(s string) []string {

@@ -29,6 +29,7 @@ import (
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/httpserver"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
 // httpProc is the binary serving HTTP.
@@ -118,14 +119,14 @@ func TestHTTPBinary(t *testing.T) {
 	// process exits 0. Key mode: no TELNYX_API_KEY at all; the caller's key
 	// is the one the fake accepts.
 	t.Run("SIGTERM drains calls in flight", func(t *testing.T) {
-		fake, err := telnyxfake.Listen(telnyxfake.Options{Seed: true})
+		fake, err := faultinject.Listen(telnyxfake.Options{Seed: true})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = fake.Close() })
 		p := startHTTP(t, bin, nil, "--base-url", fake.BaseURL)
 		c := httpMCPClient(t, p.url, telnyxfake.DefaultAPIKey)
 		// After the server's check of the key, one more list.
 		checked := len(fake.RequestsFor(telnyxfake.OpListClients))
-		fake.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second))
+		fake.Inject(telnyxfake.OpListClients, faultinject.Delay(time.Second), faultinject.Delay(time.Second), faultinject.Delay(time.Second))
 
 		var wg sync.WaitGroup
 		for range 3 {

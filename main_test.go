@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -182,9 +184,15 @@ type syncBuffer = testkit.Buffer
 // wrote and its exit status.
 func runBin(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runAt(t, binPath, env, args...)
+}
+
+// runAt is runBin for another binary.
+func runAt(t *testing.T, bin string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -787,8 +795,9 @@ func readmeFlags(t *testing.T) []string {
 }
 
 // TestHelpVersionAndBadFlags: --help documents every flag of the README (and
-// the README every flag of --help), --version prints the version, and an
-// unknown flag or command exits 2.
+// the README every flag of --help) on stdout, as `--flag VALUE`; -h and help
+// print the same; --version and version print the version; and an unknown
+// flag or command exits 2.
 func TestHelpVersionAndBadFlags(t *testing.T) {
 	t.Parallel()
 	documented := readmeFlags(t)
@@ -797,38 +806,48 @@ func TestHelpVersionAndBadFlags(t *testing.T) {
 
 	stdout, stderr, code := runBin(t, baseEnv(t), "--help")
 	assert.Equal(t, 0, code)
-	assert.Empty(t, stdout, "usage goes to stderr")
+	assert.Empty(t, stderr, "usage goes to stdout")
+	assert.True(t, strings.HasPrefix(stdout, "telnyx-oauth-mcp: Telnyx OAuth as MCP tools"), stdout)
 	for _, f := range documented {
 		if f == "help" {
 			continue
 		}
-		assert.Regexp(t, `(?m)^\s+-`+regexp.QuoteMeta(f)+`\b`, stderr, "--help does not show the README's --%s", f)
+		assert.Regexp(t, `(?m)^  --`+regexp.QuoteMeta(f)+`\b`, stdout, "--help does not show the README's --%s", f)
 	}
+	assert.Contains(t, stdout, "\n  --timeout DURATION\n", "a placeholder, in capitals")
+	assert.Contains(t, stdout, "(default 1m0s)", "the real default")
+	assert.NotRegexp(t, `(?m)^\s+-[a-z]`, stdout, "flags are shown with two dashes")
 	// And the other way round: every flag --help shows is in the README,
 	// in the flag table or wherever the README describes it.
 	readme, err := os.ReadFile("README.md")
 	require.NoError(t, err)
-	for _, m := range regexp.MustCompile(`(?m)^\s+-([a-z-]+)`).FindAllStringSubmatch(stderr, -1) {
+	for _, m := range regexp.MustCompile(`(?m)^  --([a-z-]+)`).FindAllStringSubmatch(stdout, -1) {
 		documentedAnywhere := regexp.MustCompile("`--" + regexp.QuoteMeta(m[1]) + "\\b").Match(readme)
-		assert.True(t, documentedAnywhere, "--help shows -%s, which the README does not document", m[1])
+		assert.True(t, documentedAnywhere, "--help shows --%s, which the README does not document", m[1])
 	}
 	for _, v := range []string{"TELNYX_API_KEY", "TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET", "TELNYX_MCP_", "--sandbox"} {
-		assert.Contains(t, stderr, v)
+		assert.Contains(t, stdout, v)
 	}
 	// Every environment variable --help names is in the README too.
-	vars := regexp.MustCompile(`\bTELNYX_[A-Z_]*[A-Z]\b`).FindAllString(stderr, -1)
+	vars := regexp.MustCompile(`\bTELNYX_[A-Z_]*[A-Z]\b`).FindAllString(stdout, -1)
 	slices.Sort(vars)
 	for _, v := range slices.Compact(vars) {
 		assert.True(t, bytes.Contains(readme, []byte(v)), "--help names %s, which the README does not document", v)
 	}
-	_, stderrH, codeH := runBin(t, baseEnv(t), "-h")
-	assert.Equal(t, 0, codeH)
-	assert.Equal(t, stderr, stderrH)
+	for _, args := range [][]string{{"-h"}, {"help"}, {"-help"}, {"--sandbox", "--help"}} {
+		out, errOut, c := runBin(t, baseEnv(t), args...)
+		assert.Equal(t, 0, c, "%v", args)
+		assert.Equal(t, stdout, out, "%v prints the same usage", args)
+		assert.Empty(t, errOut, "%v", args)
+	}
 
-	stdout, stderr, code = runBin(t, baseEnv(t), "--version")
-	assert.Equal(t, 0, code)
-	assert.Equal(t, "telnyx-oauth-mcp dev\n", stdout)
-	assert.Empty(t, stderr)
+	want := "telnyx-oauth-mcp " + binaryVersion(t) + "\n"
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		stdout, stderr, code = runBin(t, baseEnv(t), args...)
+		assert.Equal(t, 0, code, "%v", args)
+		assert.Equal(t, want, stdout, "%v", args)
+		assert.Empty(t, stderr)
+	}
 
 	for _, args := range [][]string{{"--bogus"}, {"--sandbox", "--no-such-flag=1"}, {"--timeout", "soon"}, {"--sandbox", "serve-http"}} {
 		stdout, stderr, code = runBin(t, baseEnv(t), args...)
@@ -836,6 +855,15 @@ func TestHelpVersionAndBadFlags(t *testing.T) {
 		assert.Empty(t, stdout, "%v", args)
 		assert.NotEmpty(t, stderr, "%v", args)
 	}
+}
+
+// binaryVersion is what the test binary's --version should say, from its
+// build info (no -ldflags are set).
+func binaryVersion(t *testing.T) string {
+	t.Helper()
+	info, err := buildinfo.ReadFile(binPath)
+	require.NoError(t, err)
+	return resolveVersion("dev", info, true)
 }
 
 // toolTable runs `tools` and returns the EXPOSED column by tool name, in
@@ -905,9 +933,9 @@ func TestEnvironmentMapping(t *testing.T) {
 		t.Parallel()
 		stdout, stderr, code := runBin(t, baseEnv(t, "TELNYX_MCP_READ_ONLY=true"), "--sandbox", "call", "delete_oauth_client",
 			`{"client_id":"`+telnyxfake.BillingClientID+`","confirm":"`+telnyxfake.BillingClientID+`"}`)
-		assert.NotEqual(t, 0, code)
+		assert.NotEqual(t, 0, code, stderr)
 		assert.NotContains(t, stdout, `"deleted": true`)
-		assert.Contains(t, stderr, "not found")
+		assert.Contains(t, stdout, "hidden by TELNYX_MCP_READ_ONLY")
 	})
 
 	t.Run("toolsets", func(t *testing.T) {
@@ -1034,10 +1062,11 @@ func TestCallAndToolsSubcommands(t *testing.T) {
 
 	t.Run("unknown tool", func(t *testing.T) {
 		t.Parallel()
-		stdout, stderr, code := runBin(t, baseEnv(t), "--sandbox", "call", "nope")
-		assert.NotEqual(t, 0, code)
-		assert.Empty(t, stdout)
-		assert.Contains(t, stderr, "nope")
+		stdout, _, code := runBin(t, baseEnv(t), "--sandbox", "call", "nope")
+		assert.Equal(t, 1, code)
+		var out map[string]string
+		require.NoError(t, json.Unmarshal([]byte(stdout), &out), "stdout: %q", stdout)
+		assert.Contains(t, out["error"], `unknown tool "nope"`)
 	})
 
 	t.Run("bad usage", func(t *testing.T) {
@@ -1156,10 +1185,10 @@ func TestStdioLifecycle(t *testing.T) {
 // upstream still answers that call on stdout before the process exits 0.
 func TestStdioSigtermDuringCall(t *testing.T) {
 	t.Parallel()
-	fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: keyCanary, Seed: true})
+	fake, err := faultinject.Listen(telnyxfake.Options{APIKey: keyCanary, Seed: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = fake.Close() })
-	fake.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second))
+	fake.Inject(telnyxfake.OpListClients, faultinject.Delay(time.Second))
 
 	p := start(t, baseEnv(t, "TELNYX_API_KEY="+keyCanary), "--base-url", fake.BaseURL)
 	r := newRawConn(t, p)
@@ -1200,7 +1229,7 @@ func TestCanariesNeverOnStderr(t *testing.T) {
 	for _, mode := range []string{"api key", "client credentials only"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: keyCanary, Seed: true})
+			fake, err := faultinject.Listen(telnyxfake.Options{APIKey: keyCanary, Seed: true})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = fake.Close() })
 			fake.AddClient(telnyxfake.Client{
@@ -1243,7 +1272,7 @@ func TestCanariesNeverOnStderr(t *testing.T) {
 
 			// Failing calls: the API echoes the Authorization header back in
 			// its error, answers with HTML, resets, redirects, rate-limits.
-			echo := telnyxfake.Func(func(w http.ResponseWriter, r *http.Request) {
+			echo := faultinject.Func(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusUnauthorized)
 				b, _ := json.Marshal(map[string]any{"errors": []map[string]string{{
@@ -1251,27 +1280,27 @@ func TestCanariesNeverOnStderr(t *testing.T) {
 				}}})
 				_, _ = w.Write(b)
 			})
-			echoes := []telnyxfake.Fault{echo}
+			echoes := []faultinject.Fault{echo}
 			if mode != "api key" {
 				echoes = append(echoes, echo) // a 401 makes the server fetch a new token and retry once
 			}
-			html := telnyxfake.HTML(502)
+			html := faultinject.HTML(502)
 			for _, fc := range []struct {
 				tool   string
 				args   map[string]any
 				op     string
-				faults []telnyxfake.Fault
+				faults []faultinject.Fault
 			}{
 				{"list_oauth_clients", map[string]any{}, telnyxfake.OpListClients, echoes},
-				{"get_oauth_client", map[string]any{"client_id": canaryClient}, telnyxfake.OpGetClient, []telnyxfake.Fault{html, html, html}},
+				{"get_oauth_client", map[string]any{"client_id": canaryClient}, telnyxfake.OpGetClient, []faultinject.Fault{html, html, html}},
 				{"create_oauth_client", map[string]any{"name": "x", "client_type": "confidential",
 					"allowed_scopes": []string{"admin"}, "allowed_grant_types": []string{"client_credentials"}},
-					telnyxfake.OpCreateClient, []telnyxfake.Fault{telnyxfake.Status(500, `{"errors":[{"code":"10007","title":"Unexpected error"}]}`)}},
-				{"list_oauth_grants", map[string]any{}, telnyxfake.OpListGrants, []telnyxfake.Fault{telnyxfake.RetryAfter(429, "86400")}},
-				{"get_oauth_jwks", map[string]any{}, telnyxfake.OpGetJWKS, []telnyxfake.Fault{telnyxfake.Redirect(302, "http://127.0.0.1:1/steal")}},
-				{"exchange_oauth_token", map[string]any{"grant_type": "client_credentials"}, telnyxfake.OpToken, []telnyxfake.Fault{telnyxfake.ResetBeforeBody()}},
+					telnyxfake.OpCreateClient, []faultinject.Fault{faultinject.Status(500, `{"errors":[{"code":"10007","title":"Unexpected error"}]}`)}},
+				{"list_oauth_grants", map[string]any{}, telnyxfake.OpListGrants, []faultinject.Fault{faultinject.RetryAfter(429, "86400")}},
+				{"get_oauth_jwks", map[string]any{}, telnyxfake.OpGetJWKS, []faultinject.Fault{faultinject.Redirect(302, "http://127.0.0.1:1/steal")}},
+				{"exchange_oauth_token", map[string]any{"grant_type": "client_credentials"}, telnyxfake.OpToken, []faultinject.Fault{faultinject.ResetBeforeBody()}},
 				{"introspect_oauth_token", map[string]any{"token": tok.AccessToken}, telnyxfake.OpIntrospect,
-					[]telnyxfake.Fault{telnyxfake.Status(401, `{"error":"invalid_client","error_description":"bad client"}`)}},
+					[]faultinject.Fault{faultinject.Status(401, `{"error":"invalid_client","error_description":"bad client"}`)}},
 				{"exchange_oauth_token", map[string]any{"grant_type": "refresh_token", "refresh_token": "REFRESHCANARY-1"}, telnyxfake.OpToken, nil},
 				{"get_oauth_client", map[string]any{"client_id": "../ARGCANARY-1"}, telnyxfake.OpGetClient, nil},
 			} {

@@ -204,7 +204,7 @@ type cancelFilter struct {
 }
 
 func newCancelFilter(w io.Writer) *cancelFilter {
-	return &cancelFilter{w: w, door: jsonrpc.NewConn(true), inFlight: map[string]bool{}}
+	return &cancelFilter{w: w, door: jsonrpc.NewConn(true, ""), inFlight: map[string]bool{}}
 }
 
 // admit runs one line from the host through the front door and returns

@@ -30,6 +30,7 @@ import (
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -43,7 +44,7 @@ const pipeTimeout = 10 * time.Second
 // pipeRig is the production MCP server, wired as run() wires it, against a
 // telnyxfake: what serveStdio serves.
 type pipeRig struct {
-	fake      *telnyxfake.Server
+	fake      *faultinject.Server
 	srv       *server.MCPServer
 	tracker   *callTracker
 	transport *http.Transport
@@ -52,7 +53,7 @@ type pipeRig struct {
 
 func newPipeRig(tb testing.TB) *pipeRig {
 	tb.Helper()
-	fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: pipeAPIKey, Seed: true})
+	fake, err := faultinject.Listen(telnyxfake.Options{APIKey: pipeAPIKey, Seed: true})
 	require.NoError(tb, err)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.Proxy = nil
@@ -282,8 +283,8 @@ func newHangRecorder() *hangRecorder {
 	return &hangRecorder{started: make(chan time.Time, 4), cancelled: make(chan time.Time, 4)}
 }
 
-func (h *hangRecorder) fault() telnyxfake.Fault {
-	return telnyxfake.Func(func(w http.ResponseWriter, r *http.Request) {
+func (h *hangRecorder) fault() faultinject.Fault {
+	return faultinject.Func(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body) // a read body lets net/http watch the connection
 		h.started <- time.Now()
 		t := time.NewTimer(pipeTimeout)
@@ -407,7 +408,7 @@ func TestStdioCancellation(t *testing.T) {
 // built binary, pointed at a telnyxfake in this process.
 func TestStdioCancellationBinary(t *testing.T) {
 	t.Parallel()
-	fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: pipeAPIKey})
+	fake, err := faultinject.Listen(telnyxfake.Options{APIKey: pipeAPIKey})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, fake.Close()) })
 	hang := newHangRecorder()

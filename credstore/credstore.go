@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/zalando/go-keyring"
 )
 
@@ -423,71 +424,24 @@ func WritePrivateFile(path string, data []byte) error {
 
 // Lock takes the cross-process lock for refreshing a stored login: two
 // servers (one per MCP host) sharing a login must not both spend the same
-// rotating refresh token, or the second use revokes the grant. The lock is
-// a file created exclusively in Dir. One older than staleAfter, longer than
-// any refresh call may take, is taken to be left over from a crashed
-// process. Lock waits until ctx ends.
+// rotating refresh token, or the second use revokes the grant. It is an OS
+// file lock (flock, or LockFileEx on Windows) on Dir/refresh.lock, so the
+// OS releases it when the process holding it exits or crashes; a lock file
+// left behind does not block anyone. Lock waits until ctx ends.
+// https://pkg.go.dev/github.com/gofrs/flock
 func (s *Store) Lock(ctx context.Context) (unlock func(), err error) {
-	const staleAfter = 90 * time.Second
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(s.Dir, "refresh.lock")
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err == nil {
-			mine, _ := f.Stat()
-			_ = f.Close()
-			var once sync.Once
-			return func() {
-				once.Do(func() {
-					// Remove only our own lock: if it was broken as stale,
-					// the file there now is someone else's.
-					if fi, err := os.Stat(path); err == nil && (mine == nil || os.SameFile(fi, mine)) {
-						_ = os.Remove(path)
-					}
-				})
-			}, nil
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("taking the refresh lock %s: %w", path, err)
-		}
-		if fi, err := os.Stat(path); err == nil && time.Since(fi.ModTime()) > staleAfter {
-			if breakStaleLock(path, fi, staleAfter) {
-				continue
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for the refresh lock %s: %w", path, ctx.Err())
-		case <-tick.C:
-		}
-	}
-}
-
-// breakStaleLock removes the stale lock file seen at path, unless another
-// waiter got there first. Removing by path right after a Stat would let a
-// second waiter delete the fresh lock the first one has just created, and
-// both would hold "the" lock; so breaking is itself guarded by an exclusive
-// file, under which the lock is checked again. It reports whether it
-// removed the stale lock.
-func breakStaleLock(path string, seen fs.FileInfo, staleAfter time.Duration) bool {
-	const breakerStaleAfter = 10 * time.Second // a crash in the few instructions below
-	breaker := path + ".break"
-	f, err := os.OpenFile(breaker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	l := flock.New(path, flock.SetPermissions(0o600))
+	ok, err := l.TryLockContext(ctx, 20*time.Millisecond)
 	if err != nil {
-		if fi, err := os.Stat(breaker); err == nil && time.Since(fi.ModTime()) > breakerStaleAfter {
-			_ = os.Remove(breaker)
-		}
-		return false
+		return nil, fmt.Errorf("waiting for the refresh lock %s: %w", path, err)
 	}
-	_ = f.Close()
-	defer os.Remove(breaker)
-	fi, err := os.Stat(path)
-	if err != nil || !os.SameFile(fi, seen) || time.Since(fi.ModTime()) <= staleAfter {
-		return false
+	if !ok {
+		return nil, fmt.Errorf("waiting for the refresh lock %s: not taken", path)
 	}
-	return os.Remove(path) == nil
+	var once sync.Once
+	return func() { once.Do(func() { _ = l.Unlock() }) }, nil
 }

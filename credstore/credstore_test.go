@@ -1,10 +1,12 @@
 package credstore
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -26,6 +28,10 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(lockHolderEnv); dir != "" {
+		holdLock(dir) // a child process of TestLockReleasedWhenHolderDies
+		return
+	}
 	keyring.MockInit() // go-keyring's in-memory provider for the OS keychain
 	os.Exit(m.Run())
 }
@@ -288,12 +294,59 @@ func TestLock(t *testing.T) {
 	unlock() // twice is harmless
 	require.NoError(t, <-got)
 
-	// A lock left by a crashed process is broken after a while.
+	// A lock file left behind (by a crash) does not block: only a process
+	// holding the lock does.
 	path := filepath.Join(s.Dir, "refresh.lock")
-	require.NoError(t, os.WriteFile(path, nil, 0o600))
-	old := time.Now().Add(-time.Hour)
-	require.NoError(t, os.Chtimes(path, old, old))
-	u, err := s.Lock(ctx)
+	require.FileExists(t, path)
+	quick, cancelQuick := context.WithTimeout(ctx, time.Second)
+	defer cancelQuick()
+	u, err := s.Lock(quick)
 	require.NoError(t, err)
+	u()
+}
+
+// lockHolderEnv makes the test binary a process that takes the lock in the
+// directory it names, says so on stdout, and waits to be killed.
+const lockHolderEnv = "CREDSTORE_TEST_HOLD_LOCK"
+
+func holdLock(dir string) {
+	if _, err := (&Store{Dir: dir}).Lock(context.Background()); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("locked")
+	time.Sleep(time.Minute) // killed long before
+	os.Exit(1)
+}
+
+// TestLockReleasedWhenHolderDies: a process that dies holding the lock
+// (killed in the middle of a refresh) releases it at once, with no
+// staleness timeout, because the OS drops a dead process's file locks.
+func TestLockReleasedWhenHolderDies(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, nil, Auto)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	child := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), lockHolderEnv+"="+s.Dir)
+	out, err := child.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, child.Start())
+	defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
+	line, err := bufio.NewReader(out).ReadString('\n') // waits for the child, bounded by ctx
+	require.NoError(t, err)
+	require.Equal(t, "locked\n", line)
+
+	short, cancelShort := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancelShort()
+	_, err = s.Lock(short)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the child holds the lock")
+
+	require.NoError(t, child.Process.Kill())
+	_ = child.Wait()
+	soon, cancelSoon := context.WithTimeout(ctx, 5*time.Second)
+	defer cancelSoon()
+	u, err := s.Lock(soon)
+	require.NoError(t, err, "the dead child's lock is released")
 	u()
 }

@@ -12,11 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestReviewStaleLockBrokenOnce: when several waiters find the same stale
-// lock left by a crashed process, only one of them may hold the lock at a
-// time. Removing the stale file by path after a Stat lets a second waiter
-// delete the fresh lock the first one just created, and both then refresh
-// with the same rotating refresh token.
+// TestReviewStaleLockBrokenOnce: when several waiters find a lock file
+// left by a crashed process, only one of them may hold the lock at a time,
+// or two would refresh with the same rotating refresh token.
 func TestReviewStaleLockBrokenOnce(t *testing.T) {
 	s := newStore(t, nil, Auto)
 	require.NoError(t, os.MkdirAll(s.Dir, 0o700))

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,6 +75,7 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	hostName := fs.String("host", "", "the `host` to configure: "+strings.Join(HostNames(), ", "))
 	configPath := fs.String("config-path", "", "edit this `file` instead of the host's usual one (a workspace .vscode/mcp.json, a Store install of Claude Desktop)")
+	createDirs := fs.Bool("create-dirs", false, "create the missing directories of --config-path")
 	name := fs.String("name", DefaultName, "the server's `name` in the host's configuration")
 	dryRun := fs.Bool("dry-run", false, "print the resulting file instead of writing it")
 	printOnly := fs.Bool("print", false, "print the server entry as a JSON snippet, for pasting into a host init does not manage; touch no file")
@@ -138,18 +140,27 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Warning: %s looks like a temporary `go run` build that will vanish; install the binary (go install) and run init from it.\n", exe)
 	}
 
-	// Which secret, if any, goes into the file.
+	// Which secret, if any, goes into the file. The sandbox needs none.
 	envKey := ""
+	sandbox := flagOn(serverArgs, "sandbox")
 	store := opts.Store
-	if store == nil {
+	if sandbox {
+		fmt.Fprintln(stderr, "The entry runs the sandbox (a built-in fake Telnyx API): it needs no credential.")
+	} else if store == nil {
 		store, err = credstore.FromEnv(opts.getenv)
 		if err != nil {
 			fmt.Fprintln(stderr, "telnyx-oauth-mcp init:", err)
 			return 2
 		}
 	}
-	stored, loc, loadErr := store.Load(base)
+	var stored *credstore.Credential
+	var loc credstore.Location
+	var loadErr error
+	if !sandbox {
+		stored, loc, loadErr = store.Load(base)
+	}
 	switch {
+	case sandbox:
 	case stored != nil:
 		fmt.Fprintf(stderr, "The credential is in %s: no secret goes into the host's file.\n", store.Describe(loc, base))
 		if *withEnvKey {
@@ -188,6 +199,12 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 	}
 
 	path := *configPath
+	if path != "" && !*createDirs {
+		if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "telnyx-oauth-mcp init: %s does not exist; check --config-path, or add --create-dirs to create it\n", filepath.Dir(path))
+			return 2
+		}
+	}
 	if path == "" {
 		goos := opts.GOOS
 		if goos == "" {
@@ -357,27 +374,24 @@ func update(path, name string, spec entrySpec) (*result, error) {
 		res.mode &^= 0o077 // the file is about to hold an API key
 	}
 
-	doc := object{}
 	body := bytes.TrimPrefix(data, []byte("\ufeff")) // a BOM some Windows editors add
+	var file *hostFile
+	var oldRaw json.RawMessage
 	if len(bytes.TrimSpace(body)) > 0 {
-		if doc, err = parseObject(body); err != nil {
+		if file, err = parseHostFile(body); err != nil {
 			if errors.Is(err, errNotObject) {
 				return nil, errors.New("the file is not a JSON object")
 			}
-			return nil, fmt.Errorf("the file is not plain JSON (comments or trailing commas?): %v", err)
+			return nil, fmt.Errorf("the file is not JSON (with or without comments): %v", err)
 		}
-	}
-	servers := object{}
-	if raw, ok := doc.get(spec.host.Key); ok {
-		if servers, err = parseObject(raw); err != nil {
-			return nil, fmt.Errorf("%q is not a JSON object", spec.host.Key)
+		if oldRaw, err = file.entry(spec.host.Key, name); err != nil {
+			return nil, err
 		}
 	}
 	var old object
-	oldRaw, had := servers.get(name)
-	if had {
+	if oldRaw != nil {
 		if old, err = parseObject(oldRaw); err != nil {
-			return nil, fmt.Errorf("the %q entry is not a JSON object", name)
+			return nil, fmt.Errorf("the %q entry: %v", name, err)
 		}
 	}
 	entry, notes, err := spec.apply(old)
@@ -385,15 +399,22 @@ func update(path, name string, spec entrySpec) (*result, error) {
 		return nil, err
 	}
 	res.notes = notes
-	res.added = !had
-	if had && sameJSON(oldRaw, entry) {
+	res.added = oldRaw == nil
+	if oldRaw != nil && sameJSON(oldRaw, entry) {
 		res.content = data
 		return res, nil
 	}
 	res.changed = true
-	doc = doc.set(spec.host.Key, servers.set(name, entry).encode())
-	if res.content, err = format(doc.encode(), body); err != nil {
-		return nil, err
+	if file == nil {
+		doc := object{}.set(spec.host.Key, object{}.set(name, entry).encode())
+		if res.content, err = format(doc.encode(), body); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := file.setEntry(spec.host.Key, name, entry); err != nil {
+			return nil, err
+		}
+		res.content = file.bytes()
 	}
 	if len(body) < len(data) {
 		res.content = append([]byte("\ufeff"), res.content...)
@@ -524,6 +545,25 @@ func hasFlag(args []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// flagOn reports whether a boolean flag is set in args: --name, -name or
+// --name=true.
+func flagOn(args []string, name string) bool {
+	on := false
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		a = strings.TrimLeft(a, "-")
+		switch {
+		case a == name:
+			on = true
+		case strings.HasPrefix(a, name+"="):
+			on, _ = strconv.ParseBool(strings.TrimPrefix(a, name+"="))
+		}
+	}
+	return on
 }
 
 func now(o Options) time.Time {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tailscale/hujson"
 	"github.com/zalando/go-keyring"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
@@ -381,8 +382,8 @@ func TestInitDryRunAndPrint(t *testing.T) {
 func TestInitRefuses(t *testing.T) {
 	t.Parallel()
 	for name, content := range map[string]string{
-		"comments":         "{\n  // my servers\n  \"servers\": {}\n}\n",
-		"trailing comma":   `{"mcpServers": {"a": {"command": "x"},}}`,
+		"unclosed":         `{"mcpServers": {"a": {"command": "x"}`,
+		"comment unclosed": "{\n  /* my servers\n  \"mcpServers\": {}\n}\n",
 		"not an object":    `[1, 2]`,
 		"servers not obj":  `{"mcpServers": []}`,
 		"entry not obj":    `{"mcpServers": {"telnyx-oauth": "x"}}`,
@@ -457,6 +458,159 @@ func TestInitSymlinkAndLineEndings(t *testing.T) {
 	assert.Contains(t, string(b), exe)
 	assert.Equal(t, strings.Count(string(b), "\n"), strings.Count(string(b), "\r\n"), "CRLF kept")
 	assert.Len(t, w.backups(real), 1)
+}
+
+// vscodeFile is a VS Code mcp.json as people write it: comments, trailing
+// commas, and servers written on one line.
+const vscodeFile = `{
+  // Inputs VS Code prompts for; see https://code.visualstudio.com/docs/copilot/customization/mcp-servers
+  "inputs": [
+    {"type": "promptString", "id": "gh", "description": "GitHub token", "password": true}, // asked once
+  ],
+  "servers": {
+    "github": {"type": "http", "url": "https://api.githubcopilot.com/mcp/", "headers": {"Authorization": "Bearer ${input:gh}"}},
+    /* memory for the agent */
+    "memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"]},
+  },
+}
+`
+
+// inserted returns what after adds to before, when after is before with
+// one run of bytes inserted; ok is false for any other change.
+func inserted(before, after string) (chunk string, ok bool) {
+	p := 0
+	for p < len(before) && p < len(after) && before[p] == after[p] {
+		p++
+	}
+	s := 0
+	for s < len(before)-p && s < len(after)-p && before[len(before)-1-s] == after[len(after)-1-s] {
+		s++
+	}
+	if p+s != len(before) {
+		return "", false
+	}
+	return after[p : len(after)-s], true
+}
+
+// TestInitKeepsTheUsersFile: init on a file with comments, trailing commas
+// and one-line entries adds its entry and changes no other byte; a second
+// run changes nothing; updating the entry changes only the entry's bytes.
+func TestInitKeepsTheUsersFile(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, true)
+	path := w.path("vscode")
+	writeSeed(t, path, vscodeFile)
+
+	require.Equal(t, 0, w.run("--host", "vscode"), w.stderr.String())
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	_, ok := inserted(vscodeFile, string(after))
+	require.True(t, ok, "init changed bytes besides adding its entry:\n%s", after)
+	memory := `"args": ["-y", "@modelcontextprotocol/server-memory"]},`
+	want := strings.Replace(vscodeFile, memory, memory+`
+    "telnyx-oauth": {
+      "type": "stdio",
+      "command": "/opt/telnyx/bin/telnyx-oauth-mcp",
+      "args": []
+    },`, 1)
+	assert.Equal(t, want, string(after), "one entry after the others, indented like them, with the file's trailing comma")
+	std, err := hujson.Standardize(bytes.Clone(after)) // Standardize rewrites its argument
+	require.NoError(t, err)
+	var doc struct {
+		Servers map[string]map[string]any `json:"servers"`
+	}
+	require.NoError(t, json.Unmarshal(std, &doc))
+	assert.Equal(t, exe, doc.Servers[DefaultName]["command"])
+	assert.Len(t, doc.Servers, 3)
+
+	// A second run: the same bytes, no backup.
+	require.Equal(t, 0, w.run("--host", "vscode"), w.stderr.String())
+	assert.Contains(t, w.stdout.String(), "nothing changed")
+	again, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, string(after), string(again))
+	assert.Len(t, w.backups(path), 1)
+
+	// A changed entry (new server flags) is replaced in place; everything
+	// before and after it stays.
+	require.Equal(t, 0, w.run("--host", "vscode", "--", "--read-only"), w.stderr.String())
+	updated, err := os.ReadFile(path)
+	require.NoError(t, err)
+	start := strings.Index(string(after), `"telnyx-oauth": {`)
+	end := start + strings.Index(string(after)[start:], "},") + 1
+	require.Positive(t, start)
+	assert.True(t, strings.HasPrefix(string(updated), string(after)[:start]), "the bytes before the entry are kept")
+	assert.True(t, strings.HasSuffix(string(updated), string(after)[end:]), "the bytes after the entry are kept")
+	assert.Contains(t, string(updated), `"args": [
+        "--read-only"
+      ]`)
+}
+
+// TestInitLayouts: the entry follows the layout around it: one line in a
+// one-line object (a replaced entry too), a new object of servers when
+// there is none, and no trailing comma added where the file has none.
+func TestInitLayouts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, before, after string }{
+		{"one line", `{"mcpServers": {"a": {"command": "x"}}}`,
+			`{"mcpServers": {"a": {"command": "x"}, "telnyx-oauth": {"command": "` + exe + `", "args": []}}}`},
+		{"one-line entry replaced", `{"mcpServers": {"telnyx-oauth": {"command": "/old/bin/telnyx-oauth-mcp", "args": []}, /* b */ "b": {"command": "y"},}}`,
+			`{"mcpServers": {"telnyx-oauth": {"command": "` + exe + `", "args": []}, /* b */ "b": {"command": "y"},}}`},
+		{"no servers yet", "{\n  // nothing yet\n}\n",
+			"{\n  \"mcpServers\": {\n    \"telnyx-oauth\": {\n      \"command\": \"" + exe + "\",\n      \"args\": []\n    }\n  }\n  // nothing yet\n}\n"},
+		{"empty servers", "{\n  \"mcpServers\": {}\n}\n",
+			"{\n  \"mcpServers\": {\n    \"telnyx-oauth\": {\n      \"command\": \"" + exe + "\",\n      \"args\": []\n    }\n  }\n}\n"},
+		{"no trailing comma", "{\n\t\"mcpServers\": {\n\t\t\"a\": {\"command\": \"x\"} // mine\n\t}\n}\n",
+			"{\n\t\"mcpServers\": {\n\t\t\"a\": {\"command\": \"x\"},\n\t\t\"telnyx-oauth\": {\n\t\t\t\"command\": \"" + exe + "\",\n\t\t\t\"args\": []\n\t\t} // mine\n\t}\n}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, true)
+			path := w.path("cursor")
+			writeSeed(t, path, tc.before)
+			require.Equal(t, 0, w.run("--host", "cursor"), w.stderr.String())
+			b, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.Equal(t, tc.after, string(b))
+			require.Equal(t, 0, w.run("--host", "cursor"))
+			assert.Contains(t, w.stdout.String(), "nothing changed")
+		})
+	}
+}
+
+// TestInitConfigPathDirectory: --config-path into a directory that does not
+// exist is an error (a typo should not create directories) unless
+// --create-dirs asks for them.
+func TestInitConfigPathDirectory(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, true)
+	path := filepath.Join(w.home, "no", "such", "dir", "mcp.json")
+	assert.Equal(t, 2, w.run("--host", "cursor", "--config-path", path))
+	assert.Contains(t, w.stderr.String(), "--create-dirs")
+	assert.Equal(t, 1, strings.Count(w.stderr.String(), "telnyx-oauth-mcp init:"), w.stderr.String())
+	assert.NoDirExists(t, filepath.Join(w.home, "no"))
+
+	require.Equal(t, 0, w.run("--host", "cursor", "--config-path", path, "--create-dirs"), w.stderr.String())
+	assert.FileExists(t, path)
+}
+
+// TestInitSandboxNeedsNoCredential: an entry that runs --sandbox gets no
+// warning about a missing credential and no key.
+func TestInitSandboxNeedsNoCredential(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	require.Equal(t, 0, w.run("--host", "cursor", "--", "--sandbox"), w.stderr.String())
+	assert.NotContains(t, w.stderr.String(), "No credential is stored")
+	assert.NotContains(t, w.stderr.String(), "TELNYX_API_KEY")
+	assert.Contains(t, w.stderr.String(), "needs no credential")
+	b, err := os.ReadFile(w.path("cursor"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"--sandbox"`)
+
+	// Without the sandbox the warning is there.
+	w2 := newWorld(t, false)
+	require.Equal(t, 0, w2.run("--host", "cursor"), w2.stderr.String())
+	assert.Contains(t, w2.stderr.String(), "No credential is stored")
 }
 
 // TestHostPaths: the documented locations on each system.

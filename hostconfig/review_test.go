@@ -62,7 +62,7 @@ func TestReviewFailureSnippetHidesKey(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, false)
 	path := w.path("vscode")
-	writeSeed(t, path, "{\n  // a comment VS Code allows\n  \"servers\": {}\n}\n")
+	writeSeed(t, path, "{\n  \"servers\": {\n}\n") // unclosed: not even JSON with comments
 	require.Equal(t, 1, w.run("--host", "vscode", "--with-env-key"))
 	assert.Contains(t, w.stderr.String(), "Add this entry by hand")
 	assert.Contains(t, w.stderr.String(), "TELNYX_API_KEY")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -37,8 +38,8 @@ func canaryHex(n int) string {
 
 // echoFault answers status with an error body quoting the request: its
 // Authorization header, path and body.
-func echoFault(status int, oauthShape bool) telnyxfake.Fault {
-	return telnyxfake.Func(func(w http.ResponseWriter, r *http.Request) {
+func echoFault(status int, oauthShape bool) faultinject.Fault {
+	return faultinject.Func(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		detail := "bad request: Authorization: " + r.Header.Get("Authorization") + " path " + r.URL.Path + " body " + string(body)
 		var out any = map[string]any{"errors": []map[string]any{{"code": "10007", "title": "Unexpected error", "detail": detail}}}
@@ -108,16 +109,16 @@ func TestCanarySweepHTTP(t *testing.T) {
 	}
 	faults := []struct {
 		name  string
-		fault func() telnyxfake.Fault
+		fault func() faultinject.Fault
 	}{
-		{"echo 500", func() telnyxfake.Fault { return echoFault(http.StatusInternalServerError, false) }},
-		{"echo 401", func() telnyxfake.Fault { return echoFault(http.StatusUnauthorized, false) }},
-		{"echo 422", func() telnyxfake.Fault { return echoFault(http.StatusUnprocessableEntity, false) }},
-		{"echo 400 OAuth shape", func() telnyxfake.Fault { return echoFault(http.StatusBadRequest, true) }},
-		{"HTML 502", func() telnyxfake.Fault { return telnyxfake.HTML(http.StatusBadGateway) }},
-		{"reset after apply", func() telnyxfake.Fault { return telnyxfake.ResetAfterApply() }},
-		{"200 text/html", func() telnyxfake.Fault {
-			return telnyxfake.Body(http.StatusOK, "text/html", "<html><body>portal</body></html>")
+		{"echo 500", func() faultinject.Fault { return echoFault(http.StatusInternalServerError, false) }},
+		{"echo 401", func() faultinject.Fault { return echoFault(http.StatusUnauthorized, false) }},
+		{"echo 422", func() faultinject.Fault { return echoFault(http.StatusUnprocessableEntity, false) }},
+		{"echo 400 OAuth shape", func() faultinject.Fault { return echoFault(http.StatusBadRequest, true) }},
+		{"HTML 502", func() faultinject.Fault { return faultinject.HTML(http.StatusBadGateway) }},
+		{"reset after apply", func() faultinject.Fault { return faultinject.ResetAfterApply() }},
+		{"200 text/html", func() faultinject.Fault {
+			return faultinject.Body(http.StatusOK, "text/html", "<html><body>portal</body></html>")
 		}},
 	}
 
@@ -144,10 +145,10 @@ func TestCanarySweepHTTP(t *testing.T) {
 			// The fake itself, not newUpstream's front (which swaps the
 			// caller's key for the fake's), so that an echoing fault quotes
 			// the credential really sent.
-			fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: mode.upstreamKey, Seed: true})
+			fake, err := faultinject.Listen(telnyxfake.Options{APIKey: mode.upstreamKey, Seed: true})
 			require.NoError(t, err)
 			t.Cleanup(func() { assert.NoError(t, fake.Close()) })
-			up := &upstream{Fake: fake.Fake, BaseURL: fake.BaseURL}
+			up := &upstream{Fake: &faultinject.Fake{Fake: fake.Fake, Gateway: fake.Gateway}, BaseURL: fake.BaseURL}
 			up.AddClient(telnyxfake.Client{ClientID: clientID, Name: "Canary app", ClientType: telnyxfake.ClientTypeConfidential,
 				ClientSecret: c["client secret"], AllowedScopes: []string{"admin"}, RedirectURIs: []string{redirect},
 				AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials, telnyxfake.GrantAuthorizationCode, telnyxfake.GrantRefreshToken}})

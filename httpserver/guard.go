@@ -112,7 +112,7 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 	// of the wrong type before mcp-go decodes anything, and tells the
 	// session checks the method and protocol version.
 	var msg *jsonrpc.Message
-	door := jsonrpc.NewConn(false)
+	door := jsonrpc.NewConn(false, r.Header.Get(server.HeaderKeySessionID))
 	if body != nil {
 		pass, m, refusal := door.Admit(body)
 		if refusal != nil {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -60,7 +61,7 @@ var (
 // keys (passing the fake its own key instead), records the Authorization
 // header of every request as it arrived, and tracks concurrency.
 type upstream struct {
-	*telnyxfake.Fake
+	*faultinject.Fake
 	BaseURL string
 
 	keys map[string]bool
@@ -78,7 +79,7 @@ type authSeen struct {
 
 func newUpstream(t *testing.T, keys ...string) *upstream {
 	t.Helper()
-	u := &upstream{Fake: telnyxfake.New(telnyxfake.Options{Seed: true}), keys: map[string]bool{}}
+	u := &upstream{Fake: faultinject.New(telnyxfake.Options{Seed: true}), keys: map[string]bool{}}
 	for _, k := range keys {
 		u.keys[k] = true
 	}

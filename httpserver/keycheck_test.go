@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
 // frozenClock stands still until the test moves it, so that "per second"
@@ -179,7 +180,7 @@ func TestKeyVerdictRemembered(t *testing.T) {
 
 	t.Run("Telnyx cannot answer", func(t *testing.T) {
 		key := telnyxfake.DefaultAPIKey // a key the fake accepts, not yet checked
-		busy := telnyxfake.Status(500, `{"errors":[{"code":"10000","title":"busy"}]}`)
+		busy := faultinject.Status(500, `{"errors":[{"code":"10000","title":"busy"}]}`)
 		up.Inject(telnyxfake.OpListClients, busy, busy, busy) // the first try and its two retries
 		status, h, body := rawPost(t, hc, ts.URL, bearer(key), initializeBody)
 		assert.Equal(t, http.StatusServiceUnavailable, status, body)

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
 // TestStalledHeadersClosed: 300 connections that stop in the middle of
@@ -110,19 +111,26 @@ func TestSessionCap(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, status, "an expired session is gone")
 }
 
-// TestIdleSessionsReaped: sessions that go quiet are removed, in mcp-go's
-// state and in the server's own, within the idle TTL and a sweep.
+// TestIdleSessionsReaped: sessions that go quiet are removed within the
+// idle TTL and a sweep. The server's store runs on a test clock, so a slow
+// machine taking longer than the TTL to open the sessions cannot reap the
+// first ones before they are counted.
 func TestIdleSessionsReaped(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	ts := startServer(t, up, func(c *Config) { c.SessionIdleTTL = 300 * time.Millisecond })
+	clock := &testClock{}
+	const ttl = 300 * time.Millisecond
+	ts := startServer(t, up, func(c *Config) { c.SessionIdleTTL = ttl; c.Now = clock.now })
 	hc := httpClient(t)
 	for range 20 {
 		status, _, _ := rawPost(t, hc, ts.URL, bearer(keyAlice), initializeBody)
 		require.Equal(t, http.StatusOK, status)
 	}
 	assert.Equal(t, 20, ts.liveSessions())
-	assert.Eventually(t, func() bool { return ts.liveSessions() == 0 }, 3*time.Second, 50*time.Millisecond)
+	clock.advance(ttl / 2)
+	assert.Equal(t, 20, ts.liveSessions(), "not idle past the TTL yet")
+	clock.advance(ttl + time.Second) // past the TTL and the sweep interval
+	assert.Equal(t, 0, ts.liveSessions())
 }
 
 // TestHeapBoundedAfterManyInitializes: 2,000 initialize calls that never
@@ -256,9 +264,9 @@ func TestCallerConcurrency(t *testing.T) {
 	t.Parallel()
 	const calls = 6
 	up := newUpstream(t, keyAlice)
-	faults := make([]telnyxfake.Fault, calls)
+	faults := make([]faultinject.Fault, calls)
 	for i := range faults {
-		faults[i] = telnyxfake.Delay(200 * time.Millisecond)
+		faults[i] = faultinject.Delay(200 * time.Millisecond)
 	}
 	ts := startServer(t, up, func(c *Config) { c.CallerConcurrency = 2; c.Stateless = true })
 	c := connect(t, ts.URL, keyAlice, modern)
@@ -342,7 +350,7 @@ func TestMetrics(t *testing.T) {
 	up := newUpstream(t, keyAlice)
 	ts := startServer(t, up, nil)
 	c := connect(t, ts.URL, keyAlice, legacy)
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Status(503, `{"errors":[{"code":"10000","title":"busy"}]}`))
+	up.Inject(telnyxfake.OpListClients, faultinject.Status(503, `{"errors":[{"code":"10000","title":"busy"}]}`))
 	res := callTool(t, c, "list_oauth_clients", map[string]any{})
 	require.False(t, res.IsError, textOf(res))
 	status, _, _ := rawPost(t, httpClient(t), ts.URL, nil, initializeBody)
@@ -377,7 +385,7 @@ func TestGracefulShutdown(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
 	c := connect(t, ts.URL, keyAlice, modern)
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second), telnyxfake.Delay(time.Second))
+	up.Inject(telnyxfake.OpListClients, faultinject.Delay(time.Second), faultinject.Delay(time.Second), faultinject.Delay(time.Second))
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Add(1)
@@ -416,7 +424,7 @@ func TestShutdownGraceEnds(t *testing.T) {
 	up := newUpstream(t, keyAlice)
 	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.ShutdownGrace = 300 * time.Millisecond })
 	c := connect(t, ts.URL, keyAlice, modern)
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Hang())
+	up.Inject(telnyxfake.OpListClients, faultinject.Hang())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
 // TestReviewSlowBodyClosed: a client that sends its headers at once and
@@ -30,7 +31,7 @@ func TestReviewSlowBodyClosed(t *testing.T) {
 	up := newUpstream(t, keyAlice)
 	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.ReadBodyTimeout = 300 * time.Millisecond })
 	cl := connect(t, ts.URL, keyAlice, modern) // Telnyx has accepted the key
-	up.Inject(telnyxfake.OpListClients, telnyxfake.Delay(time.Second))
+	up.Inject(telnyxfake.OpListClients, faultinject.Delay(time.Second))
 
 	c, err := net.DialTimeout("tcp", ts.Addr, 2*time.Second)
 	require.NoError(t, err)
@@ -127,8 +128,8 @@ func TestReviewSlowBodyRefusedClosed(t *testing.T) {
 func TestReviewResourcesLimited(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	up.Inject(telnyxfake.OpGetJWKS, telnyxfake.Delay(200*time.Millisecond), telnyxfake.Delay(200*time.Millisecond),
-		telnyxfake.Delay(200*time.Millisecond))
+	up.Inject(telnyxfake.OpGetJWKS, faultinject.Delay(200*time.Millisecond), faultinject.Delay(200*time.Millisecond),
+		faultinject.Delay(200*time.Millisecond))
 	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.CallerConcurrency = 1; c.RateLimit = 3 })
 	c := connect(t, ts.URL, keyAlice, modern)
 	read := func() error {

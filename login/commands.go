@@ -29,6 +29,8 @@ func RunLogout(_ context.Context, opts Options, args []string, stdout, stderr io
 	if store == nil {
 		return code
 	}
+	// What was stored decides what remains valid at Telnyx afterwards.
+	stored, _, _ := store.Load(base)
 	removed, err := store.Delete(base)
 	for _, loc := range removed {
 		fmt.Fprintf(stdout, "Removed the stored credential for %s from %s.\n", base, store.Describe(loc, base))
@@ -39,7 +41,9 @@ func RunLogout(_ context.Context, opts Options, args []string, stdout, stderr io
 	}
 	if len(removed) == 0 {
 		fmt.Fprintf(stdout, "No credential was stored for %s.\n", base)
-	} else {
+	} else if stored != nil && stored.Kind == credstore.KindAPIKey {
+		fmt.Fprintln(stdout, "The API key itself stays valid at Telnyx; delete it in the Mission Control Portal (API Keys) if nothing should use it any more.")
+	} else if stored != nil {
 		fmt.Fprintln(stdout, "The grant itself stays valid at Telnyx until it expires; revoke it with revoke_oauth_grant to end it now.")
 	}
 	if *forget {

@@ -174,6 +174,8 @@ func TestLogout(t *testing.T) {
 			r, _ := loggedIn(t, keychain)
 			assert.Equal(t, 0, r.run(logout))
 			assert.Contains(t, r.stdout.String(), "Removed the stored credential")
+			assert.Contains(t, r.stdout.String(), "The grant itself stays valid", "an OAuth login left a grant")
+			assert.NotContains(t, r.stdout.String(), "API key")
 			r.assertNothingStored()
 			assert.Equal(t, 1, r.run(status), "nothing left to use")
 
@@ -190,6 +192,21 @@ func TestLogout(t *testing.T) {
 			assert.Len(t, r.fake.RequestsFor(telnyxfake.OpRegister), 2)
 		})
 	}
+}
+
+// TestLogoutAPIKey: after login --api-key, logout speaks of the key it
+// removed, not of a grant that never existed.
+func TestLogoutAPIKey(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, true)
+	require.Equal(t, 0, r.loginAPIKey(keyCanary+"\n"), r.stderr.String())
+	r.stdout = syncBuffer{}
+	assert.Equal(t, 0, r.run(logout))
+	assert.Contains(t, r.stdout.String(), "Removed the stored credential")
+	assert.Contains(t, r.stdout.String(), "The API key itself stays valid at Telnyx")
+	assert.NotContains(t, r.stdout.String(), "grant")
+	assert.NotContains(t, r.stdout.String(), keyCanary)
+	r.assertNothingStored()
 }
 
 // TestStoredPerBaseURL: a credential is only ever used for the base URL it

@@ -27,6 +27,7 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -64,7 +65,7 @@ var serviceSeq atomic.Int64
 // commands print, which is checked for secrets when the test ends.
 type rig struct {
 	t      *testing.T
-	fake   *telnyxfake.Server
+	fake   *faultinject.Server
 	store  *credstore.Store
 	env    map[string]string
 	stdout syncBuffer
@@ -83,7 +84,7 @@ func (r *rig) record(text string) {
 
 func newRig(t *testing.T, keychain bool) *rig {
 	t.Helper()
-	fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: keyCanary})
+	fake, err := faultinject.Listen(telnyxfake.Options{APIKey: keyCanary})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = fake.Close() })
 	r := &rig{t: t, fake: fake, env: map[string]string{}}
@@ -201,7 +202,7 @@ func (r *rig) checkNoSecretsPrinted() {
 // credential), then follows the redirect back to the loopback listener.
 type fakeBrowser struct {
 	t     *testing.T
-	fake  *telnyxfake.Server
+	fake  *faultinject.Server
 	allow bool
 	// mangle rewrites the redirect back to the listener (a wrong state).
 	mangle func(string) string

@@ -26,7 +26,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pkg/browser"
+	"github.com/cli/browser"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
@@ -449,7 +449,7 @@ func s256(verifier string) string {
 }
 
 // hasDisplay reports whether a browser could appear: on Linux and the BSDs
-// only inside a graphical session. Without one, pkg/browser may start a
+// only inside a graphical session. Without one, cli/browser may start a
 // text-mode www-browser that takes over the terminal.
 func hasDisplay(getenv func(string) string) bool {
 	switch runtime.GOOS {

@@ -16,6 +16,7 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
 // loggedIn logs in through the browser flow and returns the stored login.
@@ -205,7 +206,7 @@ func TestRefreshErrorKinds(t *testing.T) {
 func TestBearerScrubbedFromErrors(t *testing.T) {
 	t.Parallel()
 	r, c := loggedIn(t, true)
-	r.fake.Inject(telnyxfake.OpListClients, telnyxfake.Func(func(w http.ResponseWriter, req *http.Request) {
+	r.fake.Inject(telnyxfake.OpListClients, faultinject.Func(func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = fmt.Fprintf(w, `{"errors":[{"code":"10015","title":"Bad request","detail":"bad header Authorization: %s"}]}`, req.Header.Get("Authorization"))

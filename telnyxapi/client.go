@@ -275,7 +275,6 @@ type call struct {
 	formBody   url.Values
 	auth       authKind
 	clientAuth ClientAuth
-	idempotent bool
 	envelope   bool   // the answer is {"data": ...}
 	accept     string // Accept header; application/json when empty
 	noContent  bool   // success is 204 with no body
@@ -287,102 +286,53 @@ type call struct {
 	secretAnswer bool
 }
 
-// retryable statuses for idempotent calls.
-func retryableStatus(code int) bool {
-	switch code {
-	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
-		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}
-
 // do runs c and decodes a successful answer into out (which may be nil). It
 // returns the final response status and headers for callers that need them.
+// Each attempt is checked into an error, and the operation's policy decides
+// from that error whether to send it again (see classify).
 func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.CallTimeout)
 	defer cancel()
+	p := policies[cl.op]
 	scrub := c.scrubber(cl)
 	refreshed := false
-	ambiguous := false // an earlier attempt may have reached the server
+	reached := false // an earlier attempt may have reached the server
 	for attempt := 0; ; attempt++ {
 		began := time.Now()
 		status, header, body, err := c.attempt(ctx, cl)
 		if c.cfg.OnAttempt != nil {
 			c.cfg.OnAttempt(Attempt{Operation: cl.op, Retry: attempt, Status: status, Duration: time.Since(began), Err: withoutURL(err)})
 		}
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				if !cl.idempotent {
-					return 0, nil, &OutcomeUnknownError{Operation: cl.op, Err: ctxErr}
-				}
-				return 0, nil, &TransportError{Operation: cl.op, Attempts: attempt + 1, Err: ctxErr}
+		status, header, err = c.check(ctx, cl, status, header, body, err, out, scrub)
+		canRefresh := !refreshed && c.tokens != nil && c.usesBearer(cl)
+		v := classify(p, err, canRefresh)
+		switch v {
+		case finish:
+			return status, header, c.failure(cl, p, err, attempt+1, reached)
+		case finishUnknown:
+			var send *sendError
+			if errors.As(err, &send) {
+				err = send.err
 			}
-			var ce *credentialError
-			if errors.As(err, &ce) {
-				return 0, nil, err
-			}
-			var tooLarge *bodyTooLargeError
-			if errors.As(err, &tooLarge) {
-				respErr := &ResponseError{Operation: cl.op, Status: tooLarge.status, Reason: tooLarge.Error()}
-				if !cl.idempotent {
-					// The request reached the server, which answered.
-					return tooLarge.status, nil, &OutcomeUnknownError{Operation: cl.op, Err: respErr}
-				}
-				return tooLarge.status, nil, respErr
-			}
-			sent := !neverSent(err)
-			if sent && !cl.idempotent {
-				return 0, nil, &OutcomeUnknownError{Operation: cl.op, Err: errors.New(scrub(err.Error()))}
-			}
-			if attempt >= c.cfg.MaxRetries {
-				return 0, nil, &TransportError{Operation: cl.op, Attempts: attempt + 1, Err: errors.New(scrub(err.Error()))}
-			}
-			ambiguous = ambiguous || sent
+			return status, header, &OutcomeUnknownError{Operation: cl.op, Err: err}
+		case refresh:
+			c.tokens.invalidate()
+			refreshed = true
+			continue
+		}
+		if attempt >= c.cfg.MaxRetries {
+			return status, header, c.failure(cl, p, err, attempt+1, reached)
+		}
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) {
+			// No answer: nothing asked for a pause, so the backoff is taken.
+			reached = reached || v == retryAmbiguous
 			if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
 				return 0, nil, &TransportError{Operation: cl.op, Attempts: attempt + 1, Err: err}
 			}
 			continue
 		}
-
-		switch {
-		case status >= 200 && status < 300:
-			err := c.decode(cl, status, header, body, out, scrub)
-			if err != nil && !cl.idempotent {
-				// The call took effect, but its answer (perhaps the only
-				// copy of a secret) is lost: a retry would act twice.
-				return status, header, &OutcomeUnknownError{Operation: cl.op, Err: err}
-			}
-			return status, header, err
-		case status >= 300 && status < 400:
-			if cl.redirectOK {
-				return status, header, nil
-			}
-			return status, header, &RedirectError{Operation: cl.op, Status: status, Location: clip(scrub(sanitizeText(redactLocation(header.Get("Location")))), 300)}
-		}
-
-		apiErr := parseAPIError(cl.op, status, header, body, scrub)
-		apiErr.AfterAmbiguousAttempt = ambiguous && status == http.StatusNotFound && cl.method == http.MethodDelete
 		wait, asked := retryAfter(header, time.Now())
-		if asked {
-			apiErr.RetryAfter = wait
-		}
-		if status == http.StatusUnauthorized && c.tokens != nil && c.usesBearer(cl) && !refreshed && cl.idempotent {
-			// The cached client-credentials token may have been revoked or
-			// expired early: fetch a new one once and replay.
-			c.tokens.invalidate()
-			refreshed = true
-			continue
-		}
-		if !cl.idempotent || !retryableStatus(status) {
-			if !cl.idempotent && status >= 500 || status == http.StatusRequestTimeout {
-				return status, header, &OutcomeUnknownError{Operation: cl.op, Err: apiErr}
-			}
-			return status, header, apiErr
-		}
-		if attempt >= c.cfg.MaxRetries {
-			return status, header, apiErr
-		}
 		if !asked {
 			wait = c.backoff(attempt)
 		}
@@ -390,12 +340,63 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, e
 			// Waiting that long would outlive the call: fail now and say when.
 			return status, header, apiErr
 		}
-		apiErr.RetryAfter = 0
-		ambiguous = ambiguous || status != http.StatusTooManyRequests
+		reached = reached || v == retryAmbiguous
 		if err := c.sleep(ctx, wait); err != nil {
+			// The call ended during the pause: the wait asked for is moot.
+			apiErr.RetryAfter = 0
 			return status, header, apiErr
 		}
 	}
+}
+
+// check turns one attempt into the error it means, as go-github's
+// CheckResponse does: nil for a usable answer (decoded into out, or a
+// redirect the call expects), else a typed error. It returns the status and
+// headers the caller of do is given.
+func (c *Client) check(ctx context.Context, cl *call, status int, header http.Header, body []byte, err error, out any, scrub func(string) string) (int, http.Header, error) {
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return 0, nil, &sendError{err: ctxErr, callEnded: true}
+		}
+		var ce *credentialError
+		if errors.As(err, &ce) {
+			return 0, nil, err
+		}
+		var tooLarge *bodyTooLargeError
+		if errors.As(err, &tooLarge) {
+			return tooLarge.status, nil, &ResponseError{Operation: cl.op, Status: tooLarge.status, Reason: tooLarge.Error()}
+		}
+		return 0, nil, &sendError{err: errors.New(scrub(err.Error())), unsent: neverSent(err)}
+	}
+	switch {
+	case status >= 200 && status < 300:
+		return status, header, c.decode(cl, status, header, body, out, scrub)
+	case status >= 300 && status < 400:
+		if cl.redirectOK {
+			return status, header, nil
+		}
+		return status, header, &RedirectError{Operation: cl.op, Status: status, Location: clip(scrub(sanitizeText(redactLocation(header.Get("Location")))), 300)}
+	}
+	apiErr := parseAPIError(cl.op, status, header, body, scrub)
+	if wait, asked := retryAfter(header, time.Now()); asked {
+		apiErr.RetryAfter = wait
+	}
+	return status, header, apiErr
+}
+
+// failure is the error the caller sees when the client stops after attempts
+// attempts with err: a lost connection becomes a TransportError, and a
+// delete's 404 after an ambiguous attempt is marked as likely done.
+func (c *Client) failure(cl *call, p policy, err error, attempts int, reached bool) error {
+	var send *sendError
+	if errors.As(err, &send) {
+		return &TransportError{Operation: cl.op, Attempts: attempts, Err: send.err}
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && p.ambiguous == reportLikelyDone && reached && apiErr.Status == http.StatusNotFound {
+		apiErr.AfterAmbiguousAttempt = true
+	}
+	return err
 }
 
 // attempt sends one HTTP request and reads the whole body through the cap.
@@ -674,17 +675,6 @@ func (c *Client) scrubber(cl *call) func(string) string {
 		}
 		return s
 	}
-}
-
-// neverSent reports whether err proves the request did not reach the
-// server, so that even a non-idempotent call may be tried again.
-func neverSent(err error) bool {
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return true
-	}
-	var dnsErr *net.DNSError
-	return errors.As(err, &dnsErr)
 }
 
 func (c *Client) backoff(retry int) time.Duration {

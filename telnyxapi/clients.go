@@ -24,7 +24,7 @@ func (c *Client) ListClients(ctx context.Context, p ListClientsParams) (*ClientL
 	var out ClientList
 	_, _, err := c.do(ctx, &call{
 		op: "ListOAuthClients", method: "GET", path: []string{"oauth_clients"}, query: q,
-		auth: authBearer, idempotent: true, secretAnswer: true,
+		auth: authBearer, secretAnswer: true,
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -70,7 +70,7 @@ func (c *Client) GetClient(ctx context.Context, clientID string) (*OAuthClient, 
 	var out OAuthClient
 	_, _, err := c.do(ctx, &call{
 		op: "GetOAuthClient", method: "GET", path: []string{"oauth_clients", clientID},
-		auth: authBearer, idempotent: true, envelope: true, secretAnswer: true,
+		auth: authBearer, envelope: true, secretAnswer: true,
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func (c *Client) UpdateClient(ctx context.Context, clientID string, r UpdateClie
 	var out OAuthClient
 	_, _, err := c.do(ctx, &call{
 		op: "UpdateOAuthClient", method: "PUT", path: []string{"oauth_clients", clientID}, jsonBody: r,
-		auth: authBearer, idempotent: true, envelope: true, secretAnswer: true,
+		auth: authBearer, envelope: true, secretAnswer: true,
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (c *Client) DeleteClient(ctx context.Context, clientID string) error {
 	}
 	_, _, err := c.do(ctx, &call{
 		op: "DeleteOAuthClient", method: http.MethodDelete, path: []string{"oauth_clients", clientID},
-		auth: authBearer, idempotent: true, noContent: true, accept: "*/*",
+		auth: authBearer, noContent: true, accept: "*/*",
 	}, nil)
 	return err
 }

@@ -10,7 +10,7 @@ func (c *Client) GetAuthorizationServerMetadata(ctx context.Context) (*Authoriza
 	var out AuthorizationServerMetadata
 	_, _, err := c.do(ctx, &call{
 		op: "GetOAuthAuthorizationServerMetadata", method: "GET", atRoot: true,
-		path: []string{".well-known", "oauth-authorization-server"}, idempotent: true,
+		path: []string{".well-known", "oauth-authorization-server"},
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -26,7 +26,7 @@ func (c *Client) GetProtectedResourceMetadata(ctx context.Context) (*ProtectedRe
 	var out ProtectedResourceMetadata
 	_, _, err := c.do(ctx, &call{
 		op: "GetOAuthProtectedResourceMetadata", method: "GET", atRoot: true,
-		path: []string{".well-known", "oauth-protected-resource"}, idempotent: true,
+		path: []string{".well-known", "oauth-protected-resource"},
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func (c *Client) GetProtectedResourceMetadata(ctx context.Context) (*ProtectedRe
 func (c *Client) GetJWKS(ctx context.Context) (*JWKS, error) {
 	var out JWKS
 	_, _, err := c.do(ctx, &call{
-		op: "GetOAuthJWKS", method: "GET", path: []string{"oauth", "jwks"}, idempotent: true,
+		op: "GetOAuthJWKS", method: "GET", path: []string{"oauth", "jwks"},
 	}, &out)
 	if err != nil {
 		return nil, err

@@ -41,9 +41,11 @@ type APIError struct {
 	// RetryAfter is how long the API asked the caller to wait, when it said.
 	RetryAfter time.Duration
 
-	// AfterAmbiguousAttempt is set on a 404 to a retried DELETE whose
+	// AfterAmbiguousAttempt is set on the 404 that ends a delete whose
 	// earlier attempt may have reached the server (a lost connection, a
-	// 5xx): the target is most likely gone because of that attempt.
+	// 408 or 5xx): the target is most likely gone because of that attempt.
+	// Which operations are deletes is the reportLikelyDone column of the
+	// policy table.
 	AfterAmbiguousAttempt bool
 }
 

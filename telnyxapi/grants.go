@@ -15,7 +15,7 @@ func (c *Client) ListGrants(ctx context.Context, p PageParams) (*GrantList, erro
 	var out GrantList
 	_, _, err := c.do(ctx, &call{
 		op: "ListOAuthGrants", method: "GET", path: []string{"oauth_grants"}, query: q,
-		auth: authBearer, idempotent: true,
+		auth: authBearer,
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -33,7 +33,7 @@ func (c *Client) GetGrant(ctx context.Context, id string) (*OAuthGrant, error) {
 	var out OAuthGrant
 	_, _, err := c.do(ctx, &call{
 		op: "GetOAuthGrant", method: "GET", path: []string{"oauth_grants", id},
-		auth: authBearer, idempotent: true, envelope: true,
+		auth: authBearer, envelope: true,
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -52,7 +52,7 @@ func (c *Client) RevokeGrant(ctx context.Context, id string) (*OAuthGrant, error
 	var out OAuthGrant
 	_, _, err := c.do(ctx, &call{
 		op: "RevokeOAuthGrant", method: http.MethodDelete, path: []string{"oauth_grants", id},
-		auth: authBearer, idempotent: true, envelope: true,
+		auth: authBearer, envelope: true,
 	}, &out)
 	if err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ func (p AuthorizeParams) query() url.Values {
 func (c *Client) CheckAuthorize(ctx context.Context, p AuthorizeParams) (*AuthorizeCheck, error) {
 	status, header, err := c.do(ctx, &call{
 		op: "AuthorizeOAuth", method: "GET", path: []string{"oauth", "authorize"}, query: p.query(),
-		idempotent: true, accept: "text/html", redirectOK: true,
+		accept: "text/html", redirectOK: true,
 	}, nil)
 	if err != nil {
 		return nil, err
@@ -55,7 +55,7 @@ func (c *Client) GetConsent(ctx context.Context, consentToken string) (*Consent,
 	var out Consent
 	_, _, err := c.do(ctx, &call{
 		op: "GetOAuthConsentToken", method: "GET", path: []string{"oauth", "consent", consentToken},
-		auth: authBearer, idempotent: true, envelope: true, secrets: []string{consentToken},
+		auth: authBearer, envelope: true, secrets: []string{consentToken},
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -129,7 +129,7 @@ func (c *Client) Introspect(ctx context.Context, token string, auth ClientAuth) 
 	var out IntrospectResponse
 	_, _, err := c.do(ctx, &call{
 		op: "IntrospectOAuthToken", method: http.MethodPost, path: []string{"oauth", "introspect"}, formBody: form,
-		auth: authClientOrBearer, clientAuth: auth, idempotent: true, secrets: []string{token},
+		auth: authClientOrBearer, clientAuth: auth, secrets: []string{token},
 	}, &out)
 	if err != nil {
 		return nil, err

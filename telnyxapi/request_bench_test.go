@@ -60,7 +60,7 @@ func BenchmarkNewRequest(b *testing.B) {
 			PageParams{Number: 2, Size: 50}.encode(q)
 			q.Set("filter[client_type]", "public")
 			q.Set("filter[name][contains]", "demo")
-			req, err := c.newRequest(ctx, &call{op: "ListOAuthClients", method: "GET", path: []string{"oauth_clients"}, query: q, auth: authBearer, idempotent: true})
+			req, err := c.newRequest(ctx, &call{op: "ListOAuthClients", method: "GET", path: []string{"oauth_clients"}, query: q, auth: authBearer})
 			if err != nil || req == nil {
 				b.Fatal(err)
 			}

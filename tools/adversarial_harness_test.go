@@ -17,6 +17,7 @@ import (
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -38,7 +39,7 @@ type advOptions struct {
 }
 
 type advHarness struct {
-	fake      *telnyxfake.Server
+	fake      *faultinject.Server
 	api       *telnyxapi.Client
 	mcp       *client.Client
 	transport *http.Transport
@@ -61,7 +62,7 @@ func newAdvHarness(tb testing.TB, o advOptions) *advHarness {
 	if o.fake.APIKey == "" {
 		o.fake.APIKey = o.apiKey
 	}
-	fake, err := telnyxfake.Listen(o.fake)
+	fake, err := faultinject.Listen(o.fake)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { assert.NoError(tb, fake.Close()) })
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -126,49 +127,49 @@ var sweepCalls = []sweepCall{
 // (credentials, path and body) back in an error body.
 type sweepFault struct {
 	name  string
-	fault func(canaryURL string) telnyxfake.Fault
+	fault func(canaryURL string) faultinject.Fault
 	echo  bool
 }
 
 var sweepFaults = []sweepFault{
-	{name: "reset before body", fault: func(string) telnyxfake.Fault { return telnyxfake.ResetBeforeBody() }},
-	{name: "reset after apply", fault: func(string) telnyxfake.Fault { return telnyxfake.ResetAfterApply() }},
-	{name: "hang", fault: func(string) telnyxfake.Fault { return telnyxfake.Hang() }},
-	{name: "trickle", fault: func(string) telnyxfake.Fault { return telnyxfake.Trickle(http.StatusOK, 1, 0) }},
-	{name: "50 MiB body", fault: func(string) telnyxfake.Fault { return telnyxfake.LargeBody(http.StatusOK, 50<<20) }},
-	{name: "HTML 502", fault: func(string) telnyxfake.Fault { return telnyxfake.HTML(http.StatusBadGateway) }},
-	{name: "HTML 403", fault: func(string) telnyxfake.Fault { return telnyxfake.HTML(http.StatusForbidden) }},
-	{name: "200 text/html", fault: func(string) telnyxfake.Fault {
-		return telnyxfake.Body(http.StatusOK, "text/html", portalPage)
+	{name: "reset before body", fault: func(string) faultinject.Fault { return faultinject.ResetBeforeBody() }},
+	{name: "reset after apply", fault: func(string) faultinject.Fault { return faultinject.ResetAfterApply() }},
+	{name: "hang", fault: func(string) faultinject.Fault { return faultinject.Hang() }},
+	{name: "trickle", fault: func(string) faultinject.Fault { return faultinject.Trickle(http.StatusOK, 1, 0) }},
+	{name: "50 MiB body", fault: func(string) faultinject.Fault { return faultinject.LargeBody(http.StatusOK, 50<<20) }},
+	{name: "HTML 502", fault: func(string) faultinject.Fault { return faultinject.HTML(http.StatusBadGateway) }},
+	{name: "HTML 403", fault: func(string) faultinject.Fault { return faultinject.HTML(http.StatusForbidden) }},
+	{name: "200 text/html", fault: func(string) faultinject.Fault {
+		return faultinject.Body(http.StatusOK, "text/html", portalPage)
 	}},
-	{name: "truncated JSON", fault: func(string) telnyxfake.Fault {
-		return telnyxfake.Body(http.StatusOK, "application/json", `{"data":[{"client_id":"x"`)
+	{name: "truncated JSON", fault: func(string) faultinject.Fault {
+		return faultinject.Body(http.StatusOK, "application/json", `{"data":[{"client_id":"x"`)
 	}},
-	{name: "wrong JSON types", fault: func(string) telnyxfake.Fault {
-		return telnyxfake.Body(http.StatusOK, "application/json", `{"data":"x","keys":"x","access_token":7,"active":"yes","issuer":[],"resource":{}}`)
+	{name: "wrong JSON types", fault: func(string) faultinject.Fault {
+		return faultinject.Body(http.StatusOK, "application/json", `{"data":"x","keys":"x","access_token":7,"active":"yes","issuer":[],"resource":{}}`)
 	}},
-	{name: "empty 200", fault: func(string) telnyxfake.Fault { return telnyxfake.Body(http.StatusOK, "application/json", "") }},
-	{name: "204", fault: func(string) telnyxfake.Fault { return telnyxfake.Body(http.StatusNoContent, "", "") }},
-	{name: "corrupt gzip", fault: func(string) telnyxfake.Fault { return telnyxfake.CorruptGzip(http.StatusOK) }},
-	{name: "302 to a canary", fault: func(canary string) telnyxfake.Fault {
-		return telnyxfake.Redirect(http.StatusFound, canary+"/steal")
+	{name: "empty 200", fault: func(string) faultinject.Fault { return faultinject.Body(http.StatusOK, "application/json", "") }},
+	{name: "204", fault: func(string) faultinject.Fault { return faultinject.Body(http.StatusNoContent, "", "") }},
+	{name: "corrupt gzip", fault: func(string) faultinject.Fault { return faultinject.CorruptGzip(http.StatusOK) }},
+	{name: "302 to a canary", fault: func(canary string) faultinject.Fault {
+		return faultinject.Redirect(http.StatusFound, canary+"/steal")
 	}},
-	{name: "garbage Retry-After", fault: func(string) telnyxfake.Fault { return telnyxfake.RetryAfter(http.StatusServiceUnavailable, "soon") }},
-	{name: "echo 500", echo: true, fault: func(string) telnyxfake.Fault { return echo(http.StatusInternalServerError, false) }},
-	{name: "echo 401", echo: true, fault: func(string) telnyxfake.Fault { return echo(http.StatusUnauthorized, false) }},
-	{name: "echo 422", echo: true, fault: func(string) telnyxfake.Fault { return echo(http.StatusUnprocessableEntity, false) }},
-	{name: "echo 400 OAuth shape", echo: true, fault: func(string) telnyxfake.Fault { return echo(http.StatusBadRequest, true) }},
-	{name: "echo 500 OAuth shape", echo: true, fault: func(string) telnyxfake.Fault { return echo(http.StatusInternalServerError, true) }},
+	{name: "garbage Retry-After", fault: func(string) faultinject.Fault { return faultinject.RetryAfter(http.StatusServiceUnavailable, "soon") }},
+	{name: "echo 500", echo: true, fault: func(string) faultinject.Fault { return echo(http.StatusInternalServerError, false) }},
+	{name: "echo 401", echo: true, fault: func(string) faultinject.Fault { return echo(http.StatusUnauthorized, false) }},
+	{name: "echo 422", echo: true, fault: func(string) faultinject.Fault { return echo(http.StatusUnprocessableEntity, false) }},
+	{name: "echo 400 OAuth shape", echo: true, fault: func(string) faultinject.Fault { return echo(http.StatusBadRequest, true) }},
+	{name: "echo 500 OAuth shape", echo: true, fault: func(string) faultinject.Fault { return echo(http.StatusInternalServerError, true) }},
 }
 
 // switchable is a fault that runs whatever fault is current, or the real
 // behaviour when none is. Queued in bulk for every operation, it lets one
 // harness go through every fault without leftover queue entries.
 type switchable struct {
-	cur atomic.Pointer[telnyxfake.Fault]
+	cur atomic.Pointer[faultinject.Fault]
 }
 
-func (s *switchable) fault() telnyxfake.Fault {
+func (s *switchable) fault() faultinject.Fault {
 	return func(w http.ResponseWriter, r *http.Request, real http.Handler) {
 		if f := s.cur.Load(); f != nil {
 			(*f)(w, r, real)
@@ -178,7 +179,7 @@ func (s *switchable) fault() telnyxfake.Fault {
 	}
 }
 
-func (s *switchable) set(f telnyxfake.Fault) {
+func (s *switchable) set(f faultinject.Fault) {
 	if f == nil {
 		s.cur.Store(nil)
 		return

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -18,8 +19,8 @@ import (
 // request back: its Authorization header and its whole body, as a careless
 // upstream or proxy might. Whatever credential the request carried is then
 // in the error the client reads.
-func echo(status int, oauthShape bool) telnyxfake.Fault {
-	return telnyxfake.Func(func(w http.ResponseWriter, r *http.Request) {
+func echo(status int, oauthShape bool) faultinject.Fault {
+	return faultinject.Func(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		detail := "bad request: Authorization: " + r.Header.Get("Authorization") + " path " + r.URL.Path + " body " + string(body)
 		var out any = map[string]any{"errors": []map[string]any{{"code": "10007", "title": "Unexpected error", "detail": detail}}}
@@ -101,7 +102,7 @@ func TestCanariesNeverLeak(t *testing.T) {
 	run(h, "get_oauth_consent", map[string]any{"consent_token": consent})
 	h.fake.Inject(telnyxfake.OpCreateGrant, echo(500, true))
 	run(h, "submit_oauth_consent", map[string]any{"consent_token": consent, "allowed": true})
-	h.fake.Inject(telnyxfake.OpGetGrant, telnyxfake.HTML(502), telnyxfake.HTML(502), telnyxfake.HTML(502))
+	h.fake.Inject(telnyxfake.OpGetGrant, faultinject.HTML(502), faultinject.HTML(502), faultinject.HTML(502))
 	run(h, "get_oauth_grant", map[string]any{"grant_id": "g-1"})
 	h.fake.Inject(telnyxfake.OpRevokeGrant, echo(404, false))
 	run(h, "revoke_oauth_grant", map[string]any{"grant_id": "g-1"})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -30,7 +31,7 @@ const extrasAPIKey = "KEY-extras-test"
 
 // extrasEnv is one seeded fake, one server and one connected client.
 type extrasEnv struct {
-	fake *telnyxfake.Server
+	fake *faultinject.Server
 	api  *telnyxapi.Client
 	mcp  *client.Client
 	// browser reaches the fake as a user agent would, without following
@@ -66,7 +67,7 @@ func newExtrasEnv(t *testing.T, opts ...extrasOption) *extrasEnv {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	fake, err := telnyxfake.Listen(cfg.fake)
+	fake, err := faultinject.Listen(cfg.fake)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, fake.Close()) })
 

@@ -26,6 +26,7 @@ import (
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -112,7 +113,7 @@ func withClientFunc(wrap func(tools.ClientFunc) tools.ClientFunc) option {
 
 // harness is one fake, one server with every tool, and one connected client.
 type harness struct {
-	fake   *telnyxfake.Server
+	fake   *faultinject.Server
 	http   *http.Client // for setting up state straight on the fake
 	mcp    *client.Client
 	logs   *lockedBuffer
@@ -132,7 +133,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	if o.fakeKey == "" {
 		o.fakeKey = o.apiKey
 	}
-	fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: o.fakeKey})
+	fake, err := faultinject.Listen(telnyxfake.Options{APIKey: o.fakeKey})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, fake.Close()) })
 

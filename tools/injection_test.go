@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
 // Prompt-injection data from the API (SECURITY.md A4): strings that carry
@@ -202,7 +203,7 @@ func TestInjectedAPIStringsAreSanitized(t *testing.T) {
 			if header == nil {
 				header = http.Header{}
 			}
-			h.fake.Inject(tc.op, telnyxfake.StatusWithHeaders(status, header, tc.body(t)))
+			h.fake.Inject(tc.op, faultinject.StatusWithHeaders(status, header, tc.body(t)))
 			res := h.callArgs(t, tc.tool, tc.args)
 			require.False(t, res.IsError, "%s", clipText(resultText(res)))
 

@@ -39,12 +39,11 @@ type jwksCache struct {
 	lock chan struct{} // a mutex whose waiters honour their context
 
 	// Guarded by lock.
-	keys         []jose.JSONWebKey
-	issuer       string
-	fetchedAt    time.Time // last full fetch (keys and issuer)
-	lastRefetch  time.Time // last fetch forced by an unknown kid
-	hasFetched   bool
-	refetchCount int // forced fetches, for tests and logs
+	keys        []jose.JSONWebKey
+	issuer      string
+	fetchedAt   time.Time // last full fetch (keys and issuer)
+	lastRefetch time.Time // last fetch forced by an unknown kid
+	hasFetched  bool
 }
 
 func newJWKSCache(ttl, interval time.Duration, now func() time.Time) *jwksCache {
@@ -54,18 +53,13 @@ func newJWKSCache(ttl, interval time.Duration, now func() time.Time) *jwksCache 
 	return &jwksCache{ttl: ttl, interval: interval, now: now, lock: make(chan struct{}, 1)}
 }
 
-// lookup returns the key a token's kid names and the issuer tokens must
+// lookupFor returns the key a token's kid names and the issuer tokens must
 // carry. A set older than the TTL is fetched again first. A kid that is not
 // in the set causes one more fetch of the key set, unless the set was just
 // fetched or the last such fetch is less than the interval ago; then it is
-// errUnknownKey. An empty kid names the only key of a one-key set.
-func (c *jwksCache) lookup(ctx context.Context, kid string, fetch keyFetcher) (*jose.JSONWebKey, string, error) {
-	return c.lookupFor(ctx, kid, "", fetch)
-}
-
-// lookupFor is lookup for a token signed with alg: where keys of different
-// types share the kid (RFC 7517 §4.5 allows it), the one that verifies alg
-// is chosen.
+// errUnknownKey. An empty kid names the only key of a one-key set. Where
+// keys of different types share the kid (RFC 7517 §4.5 allows it), the one
+// that verifies alg is chosen; an empty alg takes the first.
 func (c *jwksCache) lookupFor(ctx context.Context, kid string, alg jose.SignatureAlgorithm, fetch keyFetcher) (*jose.JSONWebKey, string, error) {
 	select {
 	case c.lock <- struct{}{}:
@@ -92,7 +86,6 @@ func (c *jwksCache) lookupFor(ctx context.Context, kid string, alg jose.Signatur
 	}
 	// Count the attempt before it runs, so that failures are limited too.
 	c.lastRefetch = now
-	c.refetchCount++
 	keys, _, err := fetch(ctx, false)
 	if err != nil {
 		return nil, "", err

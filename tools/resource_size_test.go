@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
 // A resource is capped like a tool result: a JWKS of many long members
@@ -21,7 +22,7 @@ func TestResourceSizeIsCapped(t *testing.T) {
 	for i := range 40 {
 		keys = append(keys, fmt.Sprintf(`{"kid":"k%d","kty":"EC","x":%q,"y":%q}`, i, member, member))
 	}
-	e.fake.Inject(telnyxfake.OpGetJWKS, telnyxfake.Body(http.StatusOK, "application/json", `{"keys":[`+strings.Join(keys, ",")+`]}`))
+	e.fake.Inject(telnyxfake.OpGetJWKS, faultinject.Body(http.StatusOK, "application/json", `{"keys":[`+strings.Join(keys, ",")+`]}`))
 
 	msg := e.readResourceError(t, "telnyx-oauth://jwks")
 	assert.Contains(t, msg, "KiB")

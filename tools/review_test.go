@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -20,10 +21,10 @@ func TestReviewClientSecretOnlyFromCreate(t *testing.T) {
 	t.Parallel()
 	for _, policy := range []tools.SecretsPolicy{tools.SecretsShow, tools.SecretsRedact} {
 		h := newHarness(t, withSecrets(policy))
-		h.fake.Inject(telnyxfake.OpGetClient, telnyxfake.Status(http.StatusOK, `{"data":`+reviewClientJSON+`}`))
-		h.fake.Inject(telnyxfake.OpListClients, telnyxfake.Status(http.StatusOK,
+		h.fake.Inject(telnyxfake.OpGetClient, faultinject.Status(http.StatusOK, `{"data":`+reviewClientJSON+`}`))
+		h.fake.Inject(telnyxfake.OpListClients, faultinject.Status(http.StatusOK,
 			`{"data":[`+reviewClientJSON+`],"meta":{"page_number":1,"page_size":20,"total_pages":1,"total_results":1}}`))
-		h.fake.Inject(telnyxfake.OpUpdateClient, telnyxfake.Status(http.StatusOK, `{"data":`+reviewClientJSON+`}`))
+		h.fake.Inject(telnyxfake.OpUpdateClient, faultinject.Status(http.StatusOK, `{"data":`+reviewClientJSON+`}`))
 
 		for name, args := range map[string]map[string]any{
 			"get_oauth_client":    {"client_id": "c-review"},
@@ -45,14 +46,14 @@ func TestReviewUndecodableSuccessKeepsSecretsOut(t *testing.T) {
 	h := newHarness(t)
 	cl := h.confidentialClient(t)
 
-	h.fake.Inject(telnyxfake.OpToken, telnyxfake.Status(http.StatusOK,
+	h.fake.Inject(telnyxfake.OpToken, faultinject.Status(http.StatusOK,
 		`{"access_token":"AT-LEAK-0123456789abcdef","refresh_token":"RT-LEAK-0123456789abcdef","token_type":"Bearer","expires_in":"3600"}`))
 	text := h.fail(t, "exchange_oauth_token", map[string]any{"grant_type": "client_credentials", "client_id": cl.ClientID, "client_secret": cl.ClientSecret})
 	assert.NotContains(t, text, "AT-LEAK")
 	assert.NotContains(t, text, "RT-LEAK")
 	assert.Contains(t, text, "outcome is unknown")
 
-	h.fake.Inject(telnyxfake.OpCreateClient, telnyxfake.Status(http.StatusCreated,
+	h.fake.Inject(telnyxfake.OpCreateClient, faultinject.Status(http.StatusCreated,
 		`{"data":{"client_id":"new","name":7,"client_type":"confidential","client_secret":"NEW-SECRET-LEAK-0123456789"}}`))
 	text = h.fail(t, "create_oauth_client", map[string]any{"name": "a", "client_type": "confidential",
 		"allowed_scopes": []string{"admin"}, "allowed_grant_types": []string{"client_credentials"}})
@@ -60,7 +61,7 @@ func TestReviewUndecodableSuccessKeepsSecretsOut(t *testing.T) {
 	assert.Contains(t, text, "outcome is unknown")
 	assert.Contains(t, text, "list_oauth_clients")
 
-	h.fake.Inject(telnyxfake.OpRegister, telnyxfake.Status(http.StatusCreated,
+	h.fake.Inject(telnyxfake.OpRegister, faultinject.Status(http.StatusCreated,
 		`{"client_id":"dcr","client_id_issued_at":"now","client_secret":"DCR-SECRET-LEAK-0123456789"}`))
 	text = h.fail(t, "register_oauth_client", map[string]any{"client_name": "a", "redirect_uris": []string{confRedirect}})
 	assert.NotContains(t, text, "DCR-SECRET-LEAK")
@@ -93,11 +94,11 @@ func TestReviewConfirmFailsClosedWithoutTargetID(t *testing.T) {
 	h := newHarness(t)
 	cl := h.confidentialClient(t)
 	token := h.fake.NewConsentToken(cl.ClientID, confRedirect, "admin", "st", "", "")
-	h.fake.Inject(telnyxfake.OpGetConsentToken, telnyxfake.Status(http.StatusOK, `{"data":{"name":"Billing dashboard","redirect_uri":"`+confRedirect+`"}}`))
+	h.fake.Inject(telnyxfake.OpGetConsentToken, faultinject.Status(http.StatusOK, `{"data":{"name":"Billing dashboard","redirect_uri":"`+confRedirect+`"}}`))
 	h.fail(t, "submit_oauth_consent", map[string]any{"consent_token": token, "allowed": true})
 	assert.Empty(t, h.fake.RequestsFor(telnyxfake.OpCreateGrant), "consent was submitted without confirmation")
 
-	h.fake.Inject(telnyxfake.OpGetClient, telnyxfake.Status(http.StatusOK, `{"data":{"name":"Billing dashboard","client_type":"confidential","require_pkce":false}}`))
+	h.fake.Inject(telnyxfake.OpGetClient, faultinject.Status(http.StatusOK, `{"data":{"name":"Billing dashboard","client_type":"confidential","require_pkce":false}}`))
 	h.fail(t, "delete_oauth_client", map[string]any{"client_id": cl.ClientID})
 	assert.Empty(t, h.fake.RequestsFor(telnyxfake.OpDeleteClient), "the client was deleted without confirmation")
 }
@@ -109,7 +110,7 @@ func TestReviewRedirectErrorHidesCode(t *testing.T) {
 	h := newHarness(t)
 	cl := h.confidentialClient(t)
 	token := h.fake.NewConsentToken(cl.ClientID, confRedirect, "admin", "st", "", "")
-	h.fake.Inject(telnyxfake.OpCreateGrant, telnyxfake.Redirect(http.StatusFound, confRedirect+"?code=CODE-LEAK-0123456789&state=st"))
+	h.fake.Inject(telnyxfake.OpCreateGrant, faultinject.Redirect(http.StatusFound, confRedirect+"?code=CODE-LEAK-0123456789&state=st"))
 	text := h.fail(t, "submit_oauth_consent", map[string]any{"consent_token": token, "allowed": true, "confirm": cl.ClientID})
 	assert.NotContains(t, text, "CODE-LEAK")
 	assert.Contains(t, text, "redirect")
@@ -122,7 +123,7 @@ func TestReviewConfirmPreviewSanitized(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	token := h.fake.NewConsentToken("cid", confRedirect, "admin", "st", "", "")
-	h.fake.Inject(telnyxfake.OpGetConsentToken, telnyxfake.Status(http.StatusOK,
+	h.fake.Inject(telnyxfake.OpGetConsentToken, faultinject.Status(http.StatusOK,
 		`{"data":{"client_id":"cid","name":"App","redirect_uri":"https://evil.example/\u202ecom.good//:sptth","requested_scopes":[{"id":"ad\u200bmin\u0007"}]}}`))
 	text := h.fail(t, "submit_oauth_consent", map[string]any{"consent_token": token, "allowed": true})
 	for _, r := range []string{"\u202e", "\u200b", "\u0007"} {
@@ -138,7 +139,7 @@ func TestDeleteRetriedInto404IsOnlyLikely(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	cl := h.confidentialClient(t)
-	h.fake.Inject(telnyxfake.OpDeleteClient, telnyxfake.ResetAfterApply())
+	h.fake.Inject(telnyxfake.OpDeleteClient, faultinject.ResetAfterApply())
 	res := h.ok(t, "delete_oauth_client", map[string]any{"client_id": cl.ClientID, "confirm": cl.ClientID})
 	out := decode[tools.DeleteClientOutput](t, res)
 	assert.Equal(t, tools.OutcomeLikelyDeleted, out.Outcome, out.Message)
@@ -148,7 +149,7 @@ func TestDeleteRetriedInto404IsOnlyLikely(t *testing.T) {
 	assert.Len(t, h.fake.RequestsFor(telnyxfake.OpDeleteClient), 2)
 
 	g := h.fake.AddGrant(telnyxfake.Grant{ClientID: cl.ClientID, Scopes: []string{"admin"}})
-	h.fake.Inject(telnyxfake.OpRevokeGrant, telnyxfake.ResetAfterApply())
+	h.fake.Inject(telnyxfake.OpRevokeGrant, faultinject.ResetAfterApply())
 	res = h.ok(t, "revoke_oauth_grant", map[string]any{"grant_id": g.ID, "confirm": g.ID})
 	rev := decode[tools.RevokeGrantOutput](t, res)
 	assert.Equal(t, tools.OutcomeLikelyRevoked, rev.Outcome, rev.Message)

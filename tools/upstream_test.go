@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -31,7 +32,7 @@ func TestUpstreamFailures(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		c := h.confidentialClient(t)
-		h.fake.Inject(telnyxfake.OpListClients, telnyxfake.Status(503, unavailable), telnyxfake.Status(503, unavailable))
+		h.fake.Inject(telnyxfake.OpListClients, faultinject.Status(503, unavailable), faultinject.Status(503, unavailable))
 		got := decode[tools.ListClientsOutput](t, h.ok(t, "list_oauth_clients", map[string]any{}))
 		require.Len(t, got.Clients, 1)
 		assert.Equal(t, c.ClientID, got.Clients[0].ClientID)
@@ -43,7 +44,7 @@ func TestUpstreamFailures(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		c := h.confidentialClient(t)
-		h.fake.Inject(telnyxfake.OpGetClient, telnyxfake.Status(503, unavailable), telnyxfake.Status(503, unavailable), telnyxfake.Status(503, unavailable))
+		h.fake.Inject(telnyxfake.OpGetClient, faultinject.Status(503, unavailable), faultinject.Status(503, unavailable), faultinject.Status(503, unavailable))
 		text := h.fail(t, "get_oauth_client", map[string]any{"client_id": c.ClientID})
 		assert.Contains(t, text, "503")
 		assert.Len(t, h.fake.RequestsFor(telnyxfake.OpGetClient), 3, "at most two retries")
@@ -52,7 +53,7 @@ func TestUpstreamFailures(t *testing.T) {
 	t.Run("500 on create_oauth_client is one request with an unknown outcome", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		h.fake.Inject(telnyxfake.OpCreateClient, telnyxfake.Status(500, `{"errors":[{"code":"10007","title":"Unexpected error"}]}`))
+		h.fake.Inject(telnyxfake.OpCreateClient, faultinject.Status(500, `{"errors":[{"code":"10007","title":"Unexpected error"}]}`))
 		text := h.fail(t, "create_oauth_client", map[string]any{
 			"name": "Reporting", "client_type": "confidential", "allowed_scopes": []string{"admin"}, "allowed_grant_types": []string{"client_credentials"}})
 		assert.Len(t, h.fake.RequestsFor(telnyxfake.OpCreateClient), 1, "a create is never retried")
@@ -66,7 +67,7 @@ func TestUpstreamFailures(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		c := h.confidentialClient(t)
-		h.fake.Inject(telnyxfake.OpToken, telnyxfake.Status(500, `{"error":"server_error"}`))
+		h.fake.Inject(telnyxfake.OpToken, faultinject.Status(500, `{"error":"server_error"}`))
 		text := h.fail(t, "exchange_oauth_token", map[string]any{"grant_type": "client_credentials", "client_id": c.ClientID, "client_secret": c.ClientSecret})
 		assert.Len(t, h.fake.RequestsFor(telnyxfake.OpToken), 1, "a token request is never retried")
 		assert.Contains(t, text, "outcome is unknown")
@@ -76,7 +77,7 @@ func TestUpstreamFailures(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		c := h.confidentialClient(t)
-		h.fake.Inject(telnyxfake.OpGetClient, telnyxfake.RetryAfter(429, "86400"))
+		h.fake.Inject(telnyxfake.OpGetClient, faultinject.RetryAfter(429, "86400"))
 		start := time.Now()
 		text := h.fail(t, "get_oauth_client", map[string]any{"client_id": c.ClientID})
 		assert.Less(t, time.Since(start), 5*time.Second, "no waiting for a day")
@@ -88,7 +89,7 @@ func TestUpstreamFailures(t *testing.T) {
 	t.Run("Retry-After 86400 with 503 on a GET fails at once too", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		h.fake.Inject(telnyxfake.OpListGrants, telnyxfake.RetryAfter(503, "86400"))
+		h.fake.Inject(telnyxfake.OpListGrants, faultinject.RetryAfter(503, "86400"))
 		text := h.fail(t, "list_oauth_grants", nil)
 		assert.Len(t, h.fake.RequestsFor(telnyxfake.OpListGrants), 1)
 		assert.Contains(t, text, "24h")
@@ -97,7 +98,7 @@ func TestUpstreamFailures(t *testing.T) {
 	t.Run("a short Retry-After is honoured", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		h.fake.Inject(telnyxfake.OpListGrants, telnyxfake.RetryAfter(429, "0"))
+		h.fake.Inject(telnyxfake.OpListGrants, faultinject.RetryAfter(429, "0"))
 		h.ok(t, "list_oauth_grants", nil)
 		assert.Len(t, h.fake.RequestsFor(telnyxfake.OpListGrants), 2)
 	})
@@ -133,7 +134,7 @@ func TestUpstreamFailures(t *testing.T) {
 
 			h := newHarness(t)
 			args := tc.args(h)
-			h.fake.Inject(tc.op, telnyxfake.Redirect(http.StatusFound, canary.URL+"/latest/meta-data?x=1"))
+			h.fake.Inject(tc.op, faultinject.Redirect(http.StatusFound, canary.URL+"/latest/meta-data?x=1"))
 			text := h.fail(t, tc.tool, args)
 			assert.Contains(t, text, "302")
 			assert.Contains(t, text, "never follows")
@@ -197,18 +198,18 @@ func TestResultsAreSafeForTheModel(t *testing.T) {
 		name  string
 		tool  string
 		op    string
-		fault telnyxfake.Fault
+		fault faultinject.Fault
 		times int
 		args  func(h *harness) map[string]any
 	}{
-		{name: "502 HTML page on a GET, retried", tool: "get_oauth_client", op: telnyxfake.OpGetClient, fault: telnyxfake.HTML(502), times: 3,
+		{name: "502 HTML page on a GET, retried", tool: "get_oauth_client", op: telnyxfake.OpGetClient, fault: faultinject.HTML(502), times: 3,
 			args: func(*harness) map[string]any { return map[string]any{"client_id": "cli-1"} }},
-		{name: "403 HTML page from a WAF", tool: "list_oauth_grants", op: telnyxfake.OpListGrants, fault: telnyxfake.HTML(403), times: 1,
+		{name: "403 HTML page from a WAF", tool: "list_oauth_grants", op: telnyxfake.OpListGrants, fault: faultinject.HTML(403), times: 1,
 			args: func(*harness) map[string]any { return nil }},
 		{name: "200 text/html where JSON was expected", tool: "get_oauth_jwks", op: telnyxfake.OpGetJWKS, times: 1,
-			fault: telnyxfake.Body(200, "text/html; charset=utf-8", "<html><head><title>Portal</title></head><body><script>alert(1)</script>Log in</body></html>"),
+			fault: faultinject.Body(200, "text/html; charset=utf-8", "<html><head><title>Portal</title></head><body><script>alert(1)</script>Log in</body></html>"),
 			args:  func(*harness) map[string]any { return nil }},
-		{name: "500 HTML page on create", tool: "create_oauth_client", op: telnyxfake.OpCreateClient, fault: telnyxfake.HTML(500), times: 1,
+		{name: "500 HTML page on create", tool: "create_oauth_client", op: telnyxfake.OpCreateClient, fault: faultinject.HTML(500), times: 1,
 			args: func(*harness) map[string]any {
 				return map[string]any{"name": "x", "client_type": "public", "allowed_scopes": []string{"admin"}, "allowed_grant_types": []string{"refresh_token"}}
 			}},

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -226,7 +227,7 @@ func TestVerifyWrongIssuer(t *testing.T) {
 	tok := e.fake.IssueAccessToken(telnyxfake.DemoClientID, "numbers.read", 0)
 	// The authorization server now names another issuer: a token signed with
 	// the right key but carrying the old iss must fail.
-	e.fake.Inject(telnyxfake.OpGetAuthorizationServerMetadata, telnyxfake.Status(200, `{"issuer":"https://issuer.example"}`))
+	e.fake.Inject(telnyxfake.OpGetAuthorizationServerMetadata, faultinject.Status(200, `{"issuer":"https://issuer.example"}`))
 	got := e.verify(t, map[string]any{"token": tok})
 	assert.False(t, got.Valid)
 	assert.True(t, got.SignatureVerified)
@@ -238,7 +239,7 @@ func TestVerifyUpstreamFailureIsAnError(t *testing.T) {
 	t.Parallel()
 	e := newExtrasEnv(t)
 	tok := e.fake.IssueAccessToken(telnyxfake.DemoClientID, "numbers.read", 0)
-	e.fake.Inject(telnyxfake.OpGetJWKS, telnyxfake.Status(404, `{"errors":[{"code":"10005","title":"Resource not found"}]}`))
+	e.fake.Inject(telnyxfake.OpGetJWKS, faultinject.Status(404, `{"errors":[{"code":"10005","title":"Resource not found"}]}`))
 	res := e.callTool(t, "verify_oauth_access_token", map[string]any{"token": tok})
 	require.True(t, res.IsError, "without keys nothing can be verified: %s", textOf(res))
 	assert.Contains(t, textOf(res), "404")

@@ -2,7 +2,9 @@ package jsonrpc
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
@@ -10,10 +12,10 @@ import (
 	"sync"
 )
 
-// maxPending bounds the ids one Conn remembers (substituted ids, and the
-// server's own requests awaiting an answer). A client keeps a few requests
-// open, not thousands; past the bound the oldest are forgotten, and their
-// answers then keep the private id or are dropped as unsolicited.
+// maxPending bounds the server's own requests one Conn remembers while
+// they await an answer. A server asks a few questions at a time, not
+// thousands; past the bound the table starts over, and an answer to a
+// forgotten question is dropped as unsolicited.
 const maxPending = 4096
 
 // Conn is the front door and the reply edge of one connection (a stdio
@@ -21,32 +23,42 @@ const maxPending = 4096
 //
 // Ids: mcp-go v1.2.1 decodes a numeric id as float64, so 9007199254740993
 // would be answered as 9007199254740992 and the client could not match the
-// reply. An integer id that float64 cannot hold exactly is therefore
-// replaced, before mcp-go sees it, by a private string id (a random prefix
-// per Conn, so that no client can guess or collide with it) and restored,
-// byte for byte, in the reply. Other ids pass as written: mcp-go echoes
-// strings and small integers exactly.
+// reply. An integer id that would not come back as written is therefore
+// replaced, before mcp-go sees it, by a private string id, and restored
+// byte for byte in the reply. The private id is the written id behind a
+// prefix derived from a per-process secret and the connection's scope (an
+// HTTP session), so that no client can guess it or collide with it, and
+// so that a notifications/cancelled sent in another request of the same
+// session names the same private id. Other ids pass as written: mcp-go
+// echoes strings and small integers exactly.
 //
 // Responses: a client's response answers one of the server's own requests
 // (elicitation/create, ping). With track set (stdio), Reply notes the ids
 // of those requests and Admit drops, silently, a response to anything
 // else: answering it with an error would make two such peers loop.
 type Conn struct {
-	track bool
+	track  bool
+	prefix string // `"jsonrpc-id-<16 hex>-`
 
-	mu        sync.Mutex
-	prefix    string
-	seq       uint64
-	byPrivate map[string][]byte // private id (quoted) → id as written
-	byWritten map[string]string // id as written → private id (quoted)
-	outbound  map[string]bool   // ids of the server's requests awaiting an answer
+	mu       sync.Mutex
+	outbound map[string]bool // ids of the server's requests awaiting an answer
 }
+
+// connKey is this process's secret behind every private id prefix.
+var connKey = sync.OnceValue(func() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return k
+})
 
 // NewConn returns a Conn. track says whether the Conn sees the server's
 // own requests go out, and so can tell a solicited response from an
-// unsolicited one (stdio); over HTTP mcp-go routes responses itself.
-func NewConn(track bool) *Conn {
-	return &Conn{track: track}
+// unsolicited one (stdio); over HTTP mcp-go routes responses itself. scope
+// names what the Conn serves (an HTTP session id; "" for stdio).
+func NewConn(track bool, scope string) *Conn {
+	m := hmac.New(sha256.New, connKey())
+	m.Write([]byte(scope))
+	return &Conn{track: track, prefix: `"jsonrpc-id-` + hex.EncodeToString(m.Sum(nil)[:8]) + "-"}
 }
 
 // Admit runs the front door over one inbound message. It returns the
@@ -74,24 +86,16 @@ func (c *Conn) Admit(b []byte) (pass []byte, m *Message, refusal *Refusal) {
 		}
 		return b, m, nil
 	}
+	// A request has an id or is a notification; only notifications/cancelled
+	// names another request's id.
 	if m.bigID {
-		private := c.substitute(m.ID)
+		private := c.private(m.ID)
 		b = splice(b, m.idStart, m.idEnd, private)
-		shift := len(private) - (m.idEnd - m.idStart)
-		if m.cancelEnd > m.idStart {
-			m.cancelStart += shift
-			m.cancelEnd += shift
-		}
 		m.ID = []byte(private)
-	}
-	if m.bigCancelID {
-		c.mu.Lock()
-		private, ok := c.byWritten[string(m.CancelID)]
-		c.mu.Unlock()
-		if ok {
-			b = splice(b, m.cancelStart, m.cancelEnd, private)
-			m.CancelID = []byte(private)
-		}
+	} else if m.bigCancelID {
+		private := c.private(m.CancelID)
+		b = splice(b, m.cancelStart, m.cancelEnd, private)
+		m.CancelID = []byte(private)
 	}
 	return b, m, nil
 }
@@ -103,27 +107,10 @@ func splice(b []byte, start, end int, with string) []byte {
 	return append(out, b[end:]...)
 }
 
-// substitute returns the private id (a quoted JSON string) standing for
-// the id written.
-func (c *Conn) substitute(written []byte) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.prefix == "" {
-		var r [8]byte
-		_, _ = rand.Read(r[:])
-		c.prefix = "\"jsonrpc-id-" + hex.EncodeToString(r[:]) + "-"
-		c.byPrivate = map[string][]byte{}
-		c.byWritten = map[string]string{}
-	}
-	if len(c.byPrivate) >= maxPending {
-		clear(c.byPrivate)
-		clear(c.byWritten)
-	}
-	c.seq++
-	private := c.prefix + strconv.FormatUint(c.seq, 10) + "\""
-	c.byPrivate[private] = append([]byte(nil), written...)
-	c.byWritten[string(written)] = private
-	return private
+// private returns the private id (a quoted JSON string) standing for an
+// integer id as written.
+func (c *Conn) private(written []byte) string {
+	return c.prefix + string(written) + `"`
 }
 
 // idKey is a map key for an id as written or as mcp-go writes it.
@@ -173,21 +160,19 @@ func (c *Conn) Reply(p []byte) []byte {
 	return p
 }
 
-// restore returns the id the client wrote for a private id (and forgets
-// it), nil for any other id.
+// restore returns the id the client wrote for a private id, nil for any
+// other id.
 func (c *Conn) restore(id []byte) []byte {
-	if len(id) == 0 || id[0] != '"' {
+	rest, ok := bytes.CutPrefix(id, []byte(c.prefix))
+	if !ok {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.prefix == "" || !bytes.HasPrefix(id, []byte(c.prefix)) {
+	written, ok := bytes.CutSuffix(rest, []byte(`"`))
+	if !ok {
 		return nil
 	}
-	written, ok := c.byPrivate[string(id)]
-	if ok {
-		delete(c.byPrivate, string(id))
-		delete(c.byWritten, string(written))
+	if _, err := strconv.ParseInt(string(written), 10, 64); err != nil {
+		return nil
 	}
 	return written
 }

@@ -1,11 +1,13 @@
 package jsonrpc
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,7 +37,7 @@ func TestMCPGoRoundsLargeIDs(t *testing.T) {
 func TestConnEchoesIDsByteForByte(t *testing.T) {
 	t.Parallel()
 	for _, id := range []string{`9007199254740993`, `-9223372036854775808`, `9223372036854775807`, `"abc"`, `7`, `-0`, `"jsonrpc-id-0000000000000000-1"`} {
-		c := NewConn(true)
+		c := NewConn(true, "")
 		pass, m, ref := c.Admit([]byte(`{"jsonrpc":"2.0","id":` + id + `,"method":"ping"}` + "\n"))
 		require.Nil(t, ref, id)
 		require.NotNil(t, m)
@@ -44,33 +46,39 @@ func TestConnEchoesIDsByteForByte(t *testing.T) {
 	}
 }
 
-func TestConnSubstitutionIsPerConn(t *testing.T) {
+func TestConnSubstitutionIsPerScope(t *testing.T) {
 	t.Parallel()
-	a, b := NewConn(true), NewConn(true)
+	a, b := NewConn(true, "session-a"), NewConn(true, "session-b")
 	passA, _, _ := a.Admit([]byte(`{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}`))
-	passB, _, _ := b.Admit([]byte(`{"jsonrpc":"2.0","id":9007199254740995,"method":"ping"}`))
-	assert.NotEqual(t, string(echo(t, passA)), string(echo(t, passB)), "private ids differ between connections")
-	// Another connection's private id means nothing here: it passes as is.
+	passB, _, _ := b.Admit([]byte(`{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}`))
+	assert.NotEqual(t, string(echo(t, passA)), string(echo(t, passB)), "private ids differ between sessions")
+	// Another session's private id means nothing here: it passes as is.
 	replyA := echo(t, passA)
 	assert.Equal(t, string(replyA), string(b.Reply(replyA)))
 	assert.Contains(t, string(a.Reply(replyA)), `"id":9007199254740993`)
+	// A string id that only looks private is a string id.
+	fake := []byte(`{"jsonrpc":"2.0","id":"jsonrpc-id-0000000000000000-5","result":{}}`)
+	assert.Equal(t, string(fake), string(a.Reply(fake)))
 }
 
+// TestConnCancelOfASubstitutedID: a cancel names the request as mcp-go
+// knows it, also when it comes in another request of the same session
+// (HTTP), which has a Conn of its own.
 func TestConnCancelOfASubstitutedID(t *testing.T) {
 	t.Parallel()
-	c := NewConn(true)
-	pass, m, _ := c.Admit([]byte(`{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/call","params":{"name":"x"}}`))
+	call, cancel := NewConn(false, "session-a"), NewConn(false, "session-a")
+	pass, m, _ := call.Admit([]byte(`{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/call","params":{"name":"x"}}`))
 	private := string(m.ID)
 	require.True(t, strings.HasPrefix(private, `"jsonrpc-id-`))
 	assert.Contains(t, string(pass), `"id":`+private)
-	pass, m, _ = c.Admit([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9007199254740993}}`))
-	assert.Equal(t, private, string(m.CancelID), "the cancel names the request as mcp-go knows it")
-	assert.Contains(t, string(pass), `"requestId":`+private)
+	pass, m, _ = cancel.Admit([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9007199254740993,"reason":"x"}}`))
+	assert.Equal(t, private, string(m.CancelID))
+	assert.Equal(t, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":`+private+`,"reason":"x"}}`, string(pass))
 }
 
 func TestConnDropsUnsolicitedResponses(t *testing.T) {
 	t.Parallel()
-	c := NewConn(true)
+	c := NewConn(true, "")
 	pass, m, ref := c.Admit([]byte(`{"jsonrpc":"2.0","id":"s","error":{"code":-32601,"message":"x"}}`))
 	assert.Nil(t, pass)
 	assert.Nil(t, ref, "no reply")
@@ -84,13 +92,13 @@ func TestConnDropsUnsolicitedResponses(t *testing.T) {
 	assert.Nil(t, pass, "a second answer to the same request is unsolicited")
 
 	// Without tracking (HTTP), responses pass for mcp-go to route.
-	pass, _, _ = NewConn(false).Admit([]byte(`{"jsonrpc":"2.0","id":"s","result":{}}`))
+	pass, _, _ = NewConn(false, "").Admit([]byte(`{"jsonrpc":"2.0","id":"s","result":{}}`))
 	assert.NotNil(t, pass)
 }
 
 func TestReplyMapsHandlerErrors(t *testing.T) {
 	t.Parallel()
-	c := NewConn(false)
+	c := NewConn(false, "")
 	marked := func(err error) []byte {
 		b, _ := json.Marshal(mcp.NewJSONRPCError(mcp.NewRequestId(int64(4)), CodeInternal, err.Error(), nil))
 		return append(b, '\n')
@@ -126,7 +134,7 @@ func TestReplyMapsHandlerErrors(t *testing.T) {
 
 func TestReplyClipsErrors(t *testing.T) {
 	t.Parallel()
-	c := NewConn(false)
+	c := NewConn(false, "")
 	long := "tool '" + strings.Repeat("a", 1<<20) + "' not found"
 	b, _ := json.Marshal(mcp.NewJSONRPCError(mcp.NewRequestId(int64(4)), mcp.INVALID_PARAMS, long, strings.Repeat("d", 1<<20)))
 	out := c.Reply(b)
@@ -137,4 +145,33 @@ func TestReplyClipsErrors(t *testing.T) {
 
 	ok := []byte(`{"jsonrpc":"2.0","id":4,"result":{"big":"` + strings.Repeat("r", 1<<20) + `"}}`)
 	assert.Equal(t, ok, c.Reply(ok), "results pass untouched")
+}
+
+// TestMCPGoReportsHandlerErrorsAsInternal pins the library behaviour Error
+// and the reply edge work around: mcp-go v1.2.1 answers any resource
+// handler error with -32603, keeping only its text. If a new mcp-go keeps
+// a handler's code, this fails and the mark can go.
+func TestMCPGoReportsHandlerErrorsAsInternal(t *testing.T) {
+	t.Parallel()
+	s := server.NewMCPServer("t", "1", server.WithResourceCapabilities(false, false))
+	s.AddResource(mcp.NewResource("test://r", "r"), func(context.Context, mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		return nil, InvalidParams("uri: fix it")
+	})
+	out := s.HandleMessage(t.Context(), []byte(`{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"test://r"}}`))
+	b, err := json.Marshal(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"code":-32603`)
+
+	mapped := NewConn(false, "").Reply(b)
+	assert.Contains(t, string(mapped), `"code":-32602`)
+	assert.Contains(t, string(mapped), `"message":"uri: fix it"`)
+}
+
+// TestMCPGoFoldsKeys pins why the front door exists: mcp-go decodes the
+// envelope with encoding/json, where "Name" after "name" wins.
+func TestMCPGoFoldsKeys(t *testing.T) {
+	t.Parallel()
+	var req mcp.CallToolRequest
+	require.NoError(t, json.Unmarshal([]byte(lookAlikes["Name"]), &req))
+	assert.Equal(t, "delete_oauth_client", req.Params.Name)
 }

@@ -171,7 +171,7 @@ func FuzzFrontDoor(f *testing.F) {
 		if len(b) > 64<<10 {
 			return
 		}
-		c := NewConn(true)
+		c := NewConn(true, "")
 		pass, m, ref := c.Admit(b)
 		if ref != nil {
 			out := ref.JSON()
@@ -266,7 +266,7 @@ func exactKeys(t *testing.T, b []byte) ([][]string, bool) {
 // BenchmarkAdmitToolCall is the front door's cost on every tool call.
 func BenchmarkAdmitToolCall(b *testing.B) {
 	msg := []byte(`{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"_meta":{"progressToken":7},"name":"list_oauth_clients","arguments":{"page_size":20,"client_type":"confidential"}}}` + "\n")
-	c := NewConn(true)
+	c := NewConn(true, "")
 	b.ReportAllocs()
 	for b.Loop() {
 		if pass, _, _ := c.Admit(msg); pass == nil {

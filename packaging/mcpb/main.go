@@ -10,8 +10,11 @@
 //
 // The inputs are packaging/manifest.json (the bundle manifest, with the API
 // key as sensitive user_config) and server.json (the registry entry); both
-// carry the version, and they must agree. The manifest's tool list is
-// written from the registry (tools.All), so it cannot drift from the code.
+// carry the version, and they must agree. Each bundle holds the manifest,
+// the binary, LICENSE and packaging/icon.png. The manifest's tool list is
+// written from the registry (the tools the default toolsets expose), so it
+// cannot drift from the code. Both files are checked against the official
+// JSON schemas kept in packaging/schemas/ before anything is written.
 //
 // MCPB spec: https://github.com/modelcontextprotocol/mcpb/blob/main/MANIFEST.md
 // Registry: https://github.com/modelcontextprotocol/registry/tree/main/docs/reference/server-json
@@ -36,6 +39,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -45,8 +50,20 @@ const (
 	registryName = "io.github.telnyx-oauth-mcp/telnyx-oauth-mcp"
 	modulePath   = "github.com/telnyx-oauth-mcp/telnyx-oauth-mcp"
 	releaseURL   = "https://" + modulePath + "/releases/download"
+	imageName    = "ghcr.io/telnyx-oauth-mcp/telnyx-oauth-mcp"
 	apiKeyConfig = "telnyx_api_key"
 	apiKeyEnv    = "TELNYX_API_KEY"
+	license      = "MIT"
+	iconName     = "icon.png"
+)
+
+// The files a bundle takes from the repository, and the official schemas,
+// relative to the repository root.
+const (
+	licenseFile    = "LICENSE"
+	iconFile       = "packaging/icon.png"
+	manifestSchema = "packaging/schemas/mcpb-manifest-v0.3.schema.json"
+	serverSchema   = "packaging/schemas/server.schema.json"
 )
 
 // defaultTargets are the platforms bundles are built for, as GOOS/GOARCH.
@@ -72,6 +89,8 @@ type options struct {
 	// trimpath builds reproducibly; off only in tests, to reuse the build
 	// cache.
 	trimpath bool
+	// compile builds the server for one platform into bin; goBuild when nil.
+	compile func(ctx context.Context, o options, version, goos, goarch, bin string) error
 }
 
 // bundle is one built .mcpb file.
@@ -111,6 +130,10 @@ func main() {
 // build builds every target's bundle into o.out and writes SHA256SUMS and
 // the server.json that lists the bundles.
 func build(ctx context.Context, o options, log io.Writer) ([]bundle, error) {
+	v, err := loadValidator(o.root)
+	if err != nil {
+		return nil, err
+	}
 	manifest, err := readJSON(filepath.Join(o.root, o.manifest))
 	if err != nil {
 		return nil, err
@@ -119,7 +142,7 @@ func build(ctx context.Context, o options, log io.Writer) ([]bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAgreement(manifest, entry); err != nil {
+	if err := v.checkAgreement(manifest, entry); err != nil {
 		return nil, fmt.Errorf("%s and %s: %w", o.manifest, o.serverJSON, err)
 	}
 	version := o.version
@@ -142,7 +165,7 @@ func build(ctx context.Context, o options, log io.Writer) ([]bundle, error) {
 			return nil, fmt.Errorf("target %q: want GOOS/GOARCH with GOOS darwin, windows or linux", target)
 		}
 		fmt.Fprintf(log, "building %s/%s\n", goos, goarch)
-		b, err := buildBundle(ctx, o, manifest, version, goos, goarch)
+		b, err := buildBundle(ctx, o, v, manifest, version, goos, goarch)
 		if err != nil {
 			return nil, fmt.Errorf("%s/%s: %w", goos, goarch, err)
 		}
@@ -157,7 +180,7 @@ func build(ctx context.Context, o options, log io.Writer) ([]bundle, error) {
 		return nil, err
 	}
 	published := registryEntry(entry, version, o.releaseURL, bundles)
-	if err := validateServerJSON(published); err != nil {
+	if err := v.validateServerJSON(published); err != nil {
 		return nil, fmt.Errorf("the server.json written would be invalid: %w", err)
 	}
 	if err := writeJSON(filepath.Join(o.out, "server.json"), published); err != nil {
@@ -168,7 +191,7 @@ func build(ctx context.Context, o options, log io.Writer) ([]bundle, error) {
 
 // buildBundle compiles the server for one platform and zips it with its
 // manifest.
-func buildBundle(ctx context.Context, o options, base map[string]any, version, goos, goarch string) (bundle, error) {
+func buildBundle(ctx context.Context, o options, v *validator, base map[string]any, version, goos, goarch string) (bundle, error) {
 	exe := binaryName
 	if goos == "windows" {
 		exe += ".exe"
@@ -179,17 +202,12 @@ func buildBundle(ctx context.Context, o options, base map[string]any, version, g
 	}
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, exe)
-	args := []string{"build", "-ldflags", "-s -w -X main.version=" + version, "-o", bin}
-	if o.trimpath {
-		args = append(args, "-trimpath")
+	compile := o.compile
+	if compile == nil {
+		compile = goBuild
 	}
-	cmd := exec.CommandContext(ctx, "go", append(args, ".")...)
-	cmd.Dir = o.root
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return bundle{}, fmt.Errorf("go build: %v\n%s", err, stderr.String())
+	if err := compile(ctx, o, version, goos, goarch, bin); err != nil {
+		return bundle{}, err
 	}
 
 	// The manifest of this bundle: its platform and its binary's name.
@@ -203,7 +221,7 @@ func buildBundle(ctx context.Context, o options, base map[string]any, version, g
 		m["compatibility"] = compat
 	}
 	compat["platforms"] = []string{mcpbPlatform[goos]}
-	if err := validateManifest(m); err != nil {
+	if err := v.validateManifest(m); err != nil {
 		return bundle{}, fmt.Errorf("the manifest written would be invalid: %w", err)
 	}
 	manifestJSON, err := json.MarshalIndent(m, "", "  ")
@@ -211,6 +229,14 @@ func buildBundle(ctx context.Context, o options, base map[string]any, version, g
 		return bundle{}, err
 	}
 	binBytes, err := os.ReadFile(bin)
+	if err != nil {
+		return bundle{}, err
+	}
+	licenseText, err := os.ReadFile(filepath.Join(o.root, licenseFile))
+	if err != nil {
+		return bundle{}, err
+	}
+	icon, err := os.ReadFile(filepath.Join(o.root, iconFile))
 	if err != nil {
 		return bundle{}, err
 	}
@@ -224,6 +250,8 @@ func buildBundle(ctx context.Context, o options, base map[string]any, version, g
 	}{
 		{"manifest.json", 0o644, append(manifestJSON, '\n')},
 		{"server/" + exe, 0o755, binBytes},
+		{licenseFile, 0o644, licenseText},
+		{iconName, 0o644, icon},
 	} {
 		h := &zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: zipTime}
 		h.SetMode(f.mode)
@@ -246,25 +274,50 @@ func buildBundle(ctx context.Context, o options, base map[string]any, version, g
 	return bundle{goos: goos, goarch: goarch, path: path, sha256: hex.EncodeToString(sum[:])}, nil
 }
 
-// toolList is the manifest's declarative tool list, from the registry.
+// goBuild compiles the server for one platform, static and with the
+// version stamped in.
+func goBuild(ctx context.Context, o options, version, goos, goarch, bin string) error {
+	args := []string{"build", "-ldflags", "-s -w -X main.version=" + version, "-o", bin}
+	if o.trimpath {
+		args = append(args, "-trimpath")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, ".")...)
+	cmd.Dir = o.root
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, stderr.String())
+	}
+	return nil
+}
+
+// toolList is the manifest's declarative tool list: the tools the server
+// exposes with the default toolsets, which is what the bundle runs unless
+// the user changes its Toolsets setting.
 func toolList() []map[string]string {
+	exposed, err := tools.Select(tools.All(tools.Deps{}), tools.Selection{Toolsets: tools.DefaultToolsets})
+	if err != nil {
+		panic(err) // the default toolsets are known
+	}
 	var out []map[string]string
-	for _, t := range tools.All(tools.Deps{}) {
+	for _, t := range exposed {
 		out = append(out, map[string]string{"name": t.Name(), "description": t.Definition.Description})
 	}
 	return out
 }
 
 // registryEntry is server.json for a release: the checked-in entry at this
-// version, plus one mcpb package per bundle with its download URL and hash.
+// version (the container image tagged with it), plus one mcpb package per
+// bundle with its download URL and hash.
 func registryEntry(entry map[string]any, version, baseURL string, bundles []bundle) map[string]any {
 	e := clone(entry)
 	e["version"] = version
 	var packages []any
 	for _, p := range e["packages"].([]any) {
 		pkg := p.(map[string]any)
-		if pkg["registryType"] == "go" {
-			pkg["version"] = "v" + version
+		if pkg["registryType"] == "oci" {
+			pkg["identifier"] = imageName + ":" + version
 		}
 		if pkg["registryType"] != "mcpb" {
 			packages = append(packages, pkg)
@@ -283,17 +336,14 @@ func registryEntry(entry map[string]any, version, baseURL string, bundles []bund
 	return e
 }
 
-// manifestDoc is the part of a bundle manifest that must be right for a
-// host to install and start the server.
+// manifestDoc is the part of a bundle manifest whose meaning the schema
+// cannot check: what a host needs to start this server with the user's key.
 type manifestDoc struct {
-	ManifestVersion string `json:"manifest_version"`
-	Name            string `json:"name"`
-	Version         string `json:"version"`
-	Description     string `json:"description"`
-	Author          *struct {
-		Name string `json:"name"`
-	} `json:"author"`
-	Server *struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	License string `json:"license"`
+	Icon    string `json:"icon"`
+	Server  *struct {
 		Type       string `json:"type"`
 		EntryPoint string `json:"entry_point"`
 		MCPConfig  *struct {
@@ -303,59 +353,48 @@ type manifestDoc struct {
 		} `json:"mcp_config"`
 	} `json:"server"`
 	Compatibility *struct {
-		Platforms []string `json:"platforms"`
+		ClaudeDesktop string `json:"claude_desktop"`
 	} `json:"compatibility"`
-	UserConfig map[string]struct {
-		Type        string `json:"type"`
-		Title       string `json:"title"`
-		Description string `json:"description"`
-		Sensitive   bool   `json:"sensitive"`
-		Required    bool   `json:"required"`
+	PromptsGenerated bool `json:"prompts_generated"`
+	UserConfig       map[string]struct {
+		Type      string `json:"type"`
+		Sensitive bool   `json:"sensitive"`
+		Required  bool   `json:"required"`
 	} `json:"user_config"`
-}
-
-// manifestKeys are the top-level members the MCPB manifest schema allows
-// (it has additionalProperties: false).
-var manifestKeys = []string{
-	"$schema", "dxt_version", "manifest_version", "name", "display_name", "version", "description", "long_description",
-	"author", "repository", "homepage", "documentation", "support", "icon", "icons", "screenshots", "localization",
-	"server", "tools", "tools_generated", "prompts", "prompts_generated", "keywords", "license", "privacy_policies",
-	"compatibility", "user_config", "_meta",
 }
 
 var userConfigRef = regexp.MustCompile(`\$\{user_config\.([A-Za-z0-9_]+)\}`)
 
-// validateManifest checks what a host needs from a bundle manifest: the
-// required members, a binary server with its command, the API key passed in
-// the environment from sensitive user_config, and every ${user_config.x}
-// defined.
-func validateManifest(raw map[string]any) error {
-	for k := range raw {
-		if !slices.Contains(manifestKeys, k) {
-			return fmt.Errorf("unknown top-level member %q", k)
-		}
+// validateManifest checks a bundle manifest against the official MCPB
+// schema, then what the schema leaves open: a binary server with its
+// command, the API key passed in the environment from sensitive
+// user_config, every ${user_config.x} defined, the license, the icon, the
+// Claude Desktop version, and static prompts.
+func (v *validator) validateManifest(raw map[string]any) error {
+	if err := validate(v.manifest, raw); err != nil {
+		return err
 	}
 	var m manifestDoc
 	if err := roundTrip(raw, &m); err != nil {
 		return err
 	}
 	switch {
-	case m.ManifestVersion == "":
-		return errors.New("manifest_version is missing")
 	case m.Name != binaryName:
 		return fmt.Errorf("name is %q, want %q", m.Name, binaryName)
 	case !semver.MatchString(m.Version):
 		return fmt.Errorf("version %q is not a semantic version", m.Version)
-	case m.Description == "":
-		return errors.New("description is missing")
-	case m.Author == nil || m.Author.Name == "":
-		return errors.New("author.name is missing")
+	case m.License != license:
+		return fmt.Errorf("license is %q, want %q", m.License, license)
+	case m.Icon != iconName:
+		return fmt.Errorf("icon is %q, want %q", m.Icon, iconName)
+	case m.Compatibility == nil || m.Compatibility.ClaudeDesktop == "":
+		return errors.New("compatibility.claude_desktop is missing")
+	case m.PromptsGenerated:
+		return errors.New("prompts_generated must be false: the prompts are static")
 	case m.Server == nil || m.Server.Type != "binary":
 		return errors.New(`server.type must be "binary"`)
-	case m.Server.EntryPoint == "":
-		return errors.New("server.entry_point is missing")
-	case m.Server.MCPConfig == nil || m.Server.MCPConfig.Command == "":
-		return errors.New("server.mcp_config.command is missing")
+	case m.Server.MCPConfig == nil:
+		return errors.New("server.mcp_config is missing")
 	case m.Server.MCPConfig.Env[apiKeyEnv] != "${user_config."+apiKeyConfig+"}":
 		return fmt.Errorf("server.mcp_config.env.%s must be ${user_config.%s}", apiKeyEnv, apiKeyConfig)
 	}
@@ -369,11 +408,6 @@ func validateManifest(raw map[string]any) error {
 	case key.Type != "string" || !key.Sensitive || !key.Required:
 		return fmt.Errorf("user_config.%s must be a required, sensitive string", apiKeyConfig)
 	}
-	for name, uc := range m.UserConfig {
-		if uc.Title == "" || uc.Description == "" || !slices.Contains([]string{"string", "number", "boolean", "directory", "file"}, uc.Type) {
-			return fmt.Errorf("user_config.%s needs a type, a title and a description", name)
-		}
-	}
 	refs := append([]string{m.Server.MCPConfig.Command}, m.Server.MCPConfig.Args...)
 	for _, v := range m.Server.MCPConfig.Env {
 		refs = append(refs, v)
@@ -385,26 +419,23 @@ func validateManifest(raw map[string]any) error {
 			}
 		}
 	}
-	if m.Compatibility != nil {
-		for _, p := range m.Compatibility.Platforms {
-			if !slices.Contains([]string{"darwin", "win32", "linux"}, p) {
-				return fmt.Errorf("unknown platform %q", p)
-			}
-		}
-	}
 	return nil
 }
 
-// serverDoc is the part of server.json the registry checks.
+// serverDoc is the part of server.json the registry checks beyond its
+// schema.
 type serverDoc struct {
-	Schema      string `json:"$schema"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Version     string `json:"version"`
-	Repository  *struct {
+	Name       string `json:"name"`
+	Version    string `json:"version"`
+	Repository *struct {
 		URL    string `json:"url"`
 		Source string `json:"source"`
 	} `json:"repository"`
+	Meta struct {
+		Publisher struct {
+			License string `json:"license"`
+		} `json:"io.modelcontextprotocol.registry/publisher-provided"`
+	} `json:"_meta"`
 	Packages []registryPackage `json:"packages"`
 }
 
@@ -421,58 +452,63 @@ type registryPackage struct {
 
 type envVar struct {
 	Name       string `json:"name"`
+	Value      string `json:"value"`
 	IsRequired bool   `json:"isRequired"`
 	IsSecret   bool   `json:"isSecret"`
 }
 
-var (
-	registryNamePattern = regexp.MustCompile(`^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$`)
-	sha256Pattern       = regexp.MustCompile(`^[a-f0-9]{64}$`)
-)
+// registryTypes are the package types the MCP registry publishes
+// (ValidatePackage in modelcontextprotocol/registry,
+// internal/validators/package.go); any other fails with "unsupported
+// registry type".
+var registryTypes = []string{"npm", "pypi", "nuget", "oci", "mcpb", "cargo"}
 
-// validateServerJSON checks server.json against the registry's schema and
-// publishing rules that matter here: the name, a description of at most 100
-// characters, exact versions, a stdio transport on every package, the API
-// key as a required secret, and a hash and an "mcp" URL for mcpb packages.
-func validateServerJSON(raw map[string]any) error {
+var sha256Pattern = regexp.MustCompile(`^[a-f0-9]{64}$`)
+
+// validateServerJSON checks server.json against the registry's official
+// schema, then the registry's publishing rules that matter here: a type it
+// accepts on every package, a GitHub release URL and a hash for each mcpb
+// package, the container image at the server's version with the API key as
+// a required secret, and the license.
+func (v *validator) validateServerJSON(raw map[string]any) error {
+	if err := validate(v.server, raw); err != nil {
+		return err
+	}
 	var s serverDoc
 	if err := roundTrip(raw, &s); err != nil {
 		return err
 	}
 	switch {
-	case !strings.HasPrefix(s.Schema, "https://static.modelcontextprotocol.io/schemas/"):
-		return errors.New("$schema must name a registry server schema")
-	case s.Name != registryName || !registryNamePattern.MatchString(s.Name):
+	case s.Name != registryName:
 		return fmt.Errorf("name is %q, want %q", s.Name, registryName)
-	case s.Description == "" || len([]rune(s.Description)) > 100:
-		return errors.New("description must have 1 to 100 characters")
 	case !semver.MatchString(s.Version):
 		return fmt.Errorf("version %q is not an exact semantic version", s.Version)
 	case s.Repository == nil || s.Repository.Source != "github" || s.Repository.URL != "https://"+modulePath:
 		return errors.New("repository must be the GitHub repository")
+	case s.Meta.Publisher.License != license:
+		return fmt.Errorf("_meta[io.modelcontextprotocol.registry/publisher-provided].license must be %q", license)
 	case len(s.Packages) == 0:
 		return errors.New("packages is empty")
 	}
 	for i, p := range s.Packages {
-		switch {
-		case p.RegistryType == "" || p.Identifier == "":
-			return fmt.Errorf("packages[%d]: registryType and identifier are required", i)
-		case p.Transport == nil || p.Transport.Type != "stdio":
-			return fmt.Errorf("packages[%d]: the transport must be stdio", i)
-		case p.Version == "" || p.Version == "latest":
-			return fmt.Errorf("packages[%d]: an exact version is required", i)
+		if !slices.Contains(registryTypes, p.RegistryType) {
+			return fmt.Errorf("packages[%d]: the registry does not accept registryType %q (only %s)", i, p.RegistryType, strings.Join(registryTypes, ", "))
 		}
 		switch p.RegistryType {
-		case "go":
-			if p.Identifier != modulePath || p.Version != "v"+s.Version {
-				return fmt.Errorf("packages[%d]: the go package must be %s at v%s", i, modulePath, s.Version)
+		case "oci":
+			if p.Identifier != imageName+":"+s.Version {
+				return fmt.Errorf("packages[%d]: the image must be %s:%s", i, imageName, s.Version)
+			}
+			if p.Transport == nil || p.Transport.Type != "stdio" ||
+				!slices.ContainsFunc(p.EnvironmentVariables, func(e envVar) bool { return e.Name == "TELNYX_MCP_TRANSPORT" && e.Value == "stdio" }) {
+				return fmt.Errorf("packages[%d]: the image serves HTTP unless TELNYX_MCP_TRANSPORT=stdio is set for a stdio transport", i)
 			}
 			if !slices.ContainsFunc(p.EnvironmentVariables, func(e envVar) bool { return e.Name == apiKeyEnv && e.IsSecret && e.IsRequired }) {
 				return fmt.Errorf("packages[%d]: %s must be a required secret environment variable", i, apiKeyEnv)
 			}
 		case "mcpb":
-			if !sha256Pattern.MatchString(p.FileSha256) || !strings.Contains(p.Identifier, "mcp") || !strings.HasPrefix(p.Identifier, "https://github.com/") {
-				return fmt.Errorf("packages[%d]: an mcpb package needs a GitHub release URL containing \"mcp\" and its fileSha256", i)
+			if !sha256Pattern.MatchString(p.FileSha256) || !strings.HasPrefix(p.Identifier, "https://github.com/") || !strings.Contains(p.Identifier, "/releases/download/") {
+				return fmt.Errorf("packages[%d]: an mcpb package needs a GitHub release download URL and its fileSha256", i)
 			}
 			if p.Version != s.Version {
 				return fmt.Errorf("packages[%d]: version %q differs from the server's %q", i, p.Version, s.Version)
@@ -484,11 +520,11 @@ func validateServerJSON(raw map[string]any) error {
 
 // checkAgreement checks each file and that they name the same server at the
 // same version.
-func checkAgreement(manifest, entry map[string]any) error {
-	if err := validateManifest(manifest); err != nil {
+func (v *validator) checkAgreement(manifest, entry map[string]any) error {
+	if err := v.validateManifest(manifest); err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
-	if err := validateServerJSON(entry); err != nil {
+	if err := v.validateServerJSON(entry); err != nil {
 		return fmt.Errorf("server.json: %w", err)
 	}
 	mv, sv := manifest["version"], entry["version"]
@@ -498,6 +534,58 @@ func checkAgreement(manifest, entry map[string]any) error {
 	name, _ := entry["name"].(string)
 	if _, short, _ := strings.Cut(name, "/"); short != manifest["name"] {
 		return fmt.Errorf("server.json's name %q does not end in the manifest's name %q", name, manifest["name"])
+	}
+	return nil
+}
+
+// validator holds the official schemas of the two files.
+type validator struct {
+	manifest, server *jsonschema.Schema
+}
+
+// loadValidator compiles the schemas kept in the repository. Nothing is
+// fetched: each is registered under its own file URL, and draft-07's
+// meta-schema is built into the library.
+func loadValidator(root string) (*validator, error) {
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	var v validator
+	for _, s := range []struct {
+		file string
+		into **jsonschema.Schema
+	}{{manifestSchema, &v.manifest}, {serverSchema, &v.server}} {
+		f, err := os.Open(filepath.Join(root, s.file))
+		if err != nil {
+			return nil, err
+		}
+		doc, err := jsonschema.UnmarshalJSON(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.file, err)
+		}
+		url := "file:///" + s.file
+		if err := c.AddResource(url, doc); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.file, err)
+		}
+		if *s.into, err = c.Compile(url); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.file, err)
+		}
+	}
+	return &v, nil
+}
+
+// validate checks a decoded JSON document against a schema.
+func validate(schema *jsonschema.Schema, doc map[string]any) error {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	if err := schema.Validate(inst); err != nil {
+		return fmt.Errorf("does not match the official schema: %w", err)
 	}
 	return nil
 }

@@ -7,8 +7,9 @@
 // two well-known documents at the host root. It keeps clients, grants, consent tokens,
 // authorization codes, refresh tokens and ES256-signed access tokens in memory, so a whole
 // authorization-code flow with PKCE can run against it. It records every request it receives
-// (before authentication and faults) and can replay scripted faults per operation: status
-// codes, HTML error pages, hangs, resets, trickling and oversized bodies.
+// (before authentication), and a Gateway set in Options stands between that log and the API:
+// tests put a misbehaving one there (package faultinject) to script status codes, HTML error
+// pages, hangs, resets, trickling and oversized bodies per operation.
 //
 // Every test in the repository uses it, and so does the server's --sandbox mode, which is why
 // nothing in this package imports net/http/httptest: that package registers global flags in
@@ -26,6 +27,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -92,9 +94,21 @@ type Options struct {
 	Now func() time.Time
 	// TokenTTL is the access token lifetime; default 1h.
 	TokenTTL time.Duration
+	// Gateway, when set, serves every request after it has been recorded and given its
+	// X-Request-Id, in place of the API, which it may call. The sandbox leaves it nil.
+	Gateway Gateway
 }
 
-// Request is one recorded request, captured on arrival before authentication and faults.
+// Gateway stands between the fake's request log and its API, as a proxy or load balancer
+// stands in front of the live API: it can answer in the API's place, delay it, or break the
+// connection. Package faultinject provides the one tests use.
+type Gateway interface {
+	// Serve answers one request for operation op ("" for a path the API does not have). The
+	// request body is still unread; api is the fake's real behaviour.
+	Serve(op string, w http.ResponseWriter, r *http.Request, api http.Handler)
+}
+
+// Request is one recorded request, captured on arrival before authentication and the Gateway.
 type Request struct {
 	Operation string // SPEC operationId, e.g. "ListOAuthClients"; "" for unknown routes and wrong methods
 	Method    string
@@ -104,7 +118,7 @@ type Request struct {
 	Query     url.Values
 	Header    http.Header // cloned
 	// Body holds up to 1 MiB of the request body. It is nil when the request had no body, and
-	// when a fault reset the connection before the body was read (ResetBeforeBody).
+	// when the Gateway reset the connection before the body was read.
 	Body []byte
 }
 
@@ -132,7 +146,7 @@ type Fake struct {
 	issued    int                    // insertions since the last sweep of expired state
 	requests  []*recorded
 	reqBytes  int // body bytes held by requests
-	faults    map[string][]Fault
+	gateway   Gateway
 }
 
 // New builds a Fake. It generates a fresh P-256 signing key (ES256; fast, unlike RSA) and, with
@@ -149,7 +163,7 @@ func New(opts Options) *Fake {
 		codes:     map[string]*codeState{},
 		refreshes: map[string]*refreshState{},
 		tokens:    map[string]*tokenState{},
-		faults:    map[string][]Fault{},
+		gateway:   opts.Gateway,
 	}
 	if f.apiKey == "" {
 		f.apiKey = DefaultAPIKey
@@ -220,8 +234,8 @@ func (f *Fake) observeIssuer(r *http.Request) string {
 	return f.issuer
 }
 
-// ServeHTTP records the request, then runs the next queued fault for its operation or, when
-// there is none, the real behaviour. Every response carries a unique X-Request-Id.
+// ServeHTTP records the request, then hands it to the Gateway or, when there is none, to the
+// real behaviour. Every response carries a unique X-Request-Id.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := f.match(r)
 	w.Header().Set("X-Request-Id", newUUID())
@@ -235,8 +249,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	real := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.serve(m, issuer, w, r)
 	})
-	if fault := f.nextFault(m.op); fault != nil {
-		fault(tw, r2, real)
+	if f.gateway != nil {
+		f.gateway.Serve(m.op, tw, r2, real)
 	} else {
 		real.ServeHTTP(tw, r2)
 	}
@@ -338,8 +352,8 @@ func cloneValues(v url.Values) url.Values {
 
 // capturedBody stands in for the request body. On its first use it reads the whole body (up
 // to maxBodyBytes+1 bytes) and records it, so the log holds the body even when a fault answers
-// without reading it. It loads lazily so that ResetBeforeBody can hang up before the body is
-// read, as a real gateway reset would.
+// without reading it. It loads lazily so that a Gateway can hang up before the body is read, as
+// a real gateway's reset would.
 type capturedBody struct {
 	src    io.ReadCloser
 	onLoad func([]byte)
@@ -394,13 +408,13 @@ func (t *trackingWriter) Write(p []byte) (int, error) {
 	return t.rw.Write(p)
 }
 
-// Flush lets Trickle and LargeBody push bytes out as they go.
+// Flush lets a Gateway push bytes out as they go.
 func (t *trackingWriter) Flush() {
 	t.body.load()
 	_ = http.NewResponseController(t.rw).Flush()
 }
 
-// Hijack hands the raw connection to a fault (ResetBeforeBody, ResetAfterApply, Func).
+// Hijack hands the raw connection to a Gateway that breaks it.
 func (t *trackingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, b, err := http.NewResponseController(t.rw).Hijack()
 	if err == nil {
@@ -469,8 +483,6 @@ const (
 	codeNotFound      = "10005"
 	codeAuthFailed    = "10009"
 	codeInvalidParam  = "10015"
-	codeUnexpected    = "10007"
-	codeRateLimited   = "10011"
 	titleNotFound     = "Resource not found"
 	titleAuthFailed   = "Authentication failed"
 	titleInvalidParam = "Invalid parameter"
@@ -530,14 +542,16 @@ var routes = []routeDef{
 	{http.MethodDelete, OpRevokeGrant, false, []string{"oauth_grants", "{}"}},
 }
 
-// operations is the set of operation names Inject accepts.
-var operations = func() map[string]bool {
-	ops := map[string]bool{}
+// Operations lists, sorted, the operation names the fake routes: the names RequestsFor and a
+// Gateway are given.
+func (f *Fake) Operations() []string {
+	ops := make([]string, 0, len(routes))
 	for _, rd := range routes {
-		ops[rd.op] = true
+		ops = append(ops, rd.op)
 	}
+	slices.Sort(ops)
 	return ops
-}()
+}
 
 // match is the routing result: the operation and its unescaped path parameter, or, for a known
 // path requested with the wrong method, the methods it allows.

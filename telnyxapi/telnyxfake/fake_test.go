@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -327,4 +328,50 @@ func TestConcurrentUse(t *testing.T) {
 	assert.Equal(t, 80, n)
 	assert.Len(t, h.srv.Clients(), 40)
 	assert.Len(t, h.srv.Requests(), 80)
+}
+
+// gatewayFunc is a Gateway made of a function.
+type gatewayFunc func(op string, w http.ResponseWriter, r *http.Request, api http.Handler)
+
+func (g gatewayFunc) Serve(op string, w http.ResponseWriter, r *http.Request, api http.Handler) {
+	g(op, w, r, api)
+}
+
+func TestGatewayServesAfterTheLog(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var ops []string
+	h := start(t, Options{Gateway: gatewayFunc(func(op string, w http.ResponseWriter, r *http.Request, api http.Handler) {
+		mu.Lock()
+		ops = append(ops, op)
+		mu.Unlock()
+		if op == OpCreateClient {
+			w.WriteHeader(http.StatusTeapot) // without reading the body
+			return
+		}
+		api.ServeHTTP(w, r)
+	})})
+
+	r := h.api("POST", "/oauth_clients", confidentialBody)
+	assert.Equal(t, http.StatusTeapot, r.status, "the gateway answers in the API's place")
+	assert.Len(t, r.header.Get("X-Request-Id"), 36, "the fake gave the request its id first")
+	assert.Empty(t, h.srv.Clients(), "the API never ran")
+	creates := h.srv.RequestsFor(OpCreateClient)
+	require.Len(t, creates, 1, "a request the gateway answered is recorded")
+	assert.Equal(t, confidentialBody, string(creates[0].Body), "with the body the gateway left unread")
+
+	assert.Equal(t, http.StatusOK, h.api("GET", "/oauth_grants", "").status, "the gateway can call the API")
+	assert.Equal(t, http.StatusNotFound, h.api("GET", "/nowhere", "").status)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{OpCreateClient, OpListGrants, ""}, ops)
+}
+
+func TestOperations(t *testing.T) {
+	t.Parallel()
+	ops := New(Options{}).Operations()
+	assert.True(t, slices.IsSorted(ops))
+	assert.Len(t, ops, 18, "the 17 API operations and the consent page")
+	assert.Contains(t, ops, OpConsentPage)
+	assert.Contains(t, ops, OpRevokeGrant)
 }

@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// handlerDrainTimeout bounds how long Close waits for handlers. Every built-in fault returns
-// once its request context ends, so only a Func fault that ignores its context can hit it.
+// handlerDrainTimeout bounds how long Close waits for handlers. The API's handlers return at
+// once; only a Gateway that ignores its request context can hit it.
 const handlerDrainTimeout = 10 * time.Second
 
 // Server runs a Fake on a real loopback listener (127.0.0.1, a free port). It uses net.Listen
@@ -60,10 +60,10 @@ func Listen(opts Options) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
-		// Request contexts derive from ctx, so Close ends every Hang, Delay and Trickle.
+		// Request contexts derive from ctx, so Close ends every Gateway that waits on them.
 		BaseContext: func(net.Listener) context.Context { return ctx },
 		ConnState:   s.connState,
-		// The fake provokes broken connections on purpose; their log lines are noise.
+		// A Gateway may break connections on purpose; their log lines are noise.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	go func() {
@@ -110,8 +110,8 @@ func (s *Server) connState(c net.Conn, st http.ConnState) {
 // return, so goleak finds nothing of the fake's. It is safe to call more than once.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		// Connections first, contexts second: a Hang or Delay that wakes up on the cancelled
-		// context must find its connection gone, or net/http would send its empty 200.
+		// Connections first, contexts second: a Gateway that wakes up on the cancelled context
+		// must find its connection gone, or net/http would send its empty 200.
 		s.closeErr = s.srv.Close()
 		s.cancel()
 		s.mu.Lock()

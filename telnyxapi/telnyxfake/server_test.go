@@ -1,4 +1,4 @@
-package telnyxfake
+package telnyxfake_test
 
 import (
 	"context"
@@ -10,13 +10,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
-// Not parallel: it must own every goroutine started after its snapshot.
+// requestTimeout bounds every request the test makes.
+const requestTimeout = 10 * time.Second
+
+// Not parallel: it must own every goroutine started after its snapshot. The faults make what
+// Close must clean up: a hijacked connection, and handlers left hanging and trickling.
 func TestServerCloseLeavesNoGoroutines(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	srv, err := Listen(Options{Seed: true})
+	srv, err := faultinject.Listen(telnyxfake.Options{Seed: true})
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(srv.URL, "http://127.0.0.1:"))
 	assert.Equal(t, srv.URL+"/v2", srv.BaseURL)
@@ -24,7 +31,7 @@ func TestServerCloseLeavesNoGoroutines(t *testing.T) {
 	client := &http.Client{Transport: tr}
 	get := func(ctx context.Context, path string) error {
 		req, _ := http.NewRequestWithContext(ctx, "GET", srv.BaseURL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+DefaultAPIKey)
+		req.Header.Set("Authorization", "Bearer "+telnyxfake.DefaultAPIKey)
 		res, err := client.Do(req)
 		if err == nil {
 			res.Body.Close()
@@ -34,7 +41,7 @@ func TestServerCloseLeavesNoGoroutines(t *testing.T) {
 
 	// Ordinary traffic, a reset (hijacked connection) and requests left hanging and trickling.
 	require.NoError(t, get(t.Context(), "/oauth_clients"))
-	srv.Inject(OpListGrants, ResetBeforeBody(), Hang(), Trickle(200, 10, 0), Delay(time.Hour))
+	srv.Inject(telnyxfake.OpListGrants, faultinject.ResetBeforeBody(), faultinject.Hang(), faultinject.Trickle(200, 10, 0), faultinject.Delay(time.Hour))
 	assert.Error(t, get(t.Context(), "/oauth_grants"))
 	done := make(chan error, 3)
 	for range 3 {
@@ -44,7 +51,7 @@ func TestServerCloseLeavesNoGoroutines(t *testing.T) {
 			done <- get(ctx, "/oauth_grants")
 		}()
 	}
-	require.Eventually(t, func() bool { return len(srv.RequestsFor(OpListGrants)) == 4 }, 3*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return len(srv.RequestsFor(telnyxfake.OpListGrants)) == 4 }, 3*time.Second, 5*time.Millisecond)
 
 	require.NoError(t, srv.Close())
 	for range 3 {

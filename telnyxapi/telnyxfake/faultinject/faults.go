@@ -1,61 +1,15 @@
-package telnyxfake
+package faultinject
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// Fault replaces the real behaviour for one request. It receives the response writer, the
-// request (its body still readable) and the real handler, which it may call (Delay) or run for
-// its side effects only (ResetAfterApply). Faults run before authentication, as a gateway in
-// front of the API would.
-type Fault func(w http.ResponseWriter, r *http.Request, real http.Handler)
-
-// Inject queues faults for an operation (see the Op constants). Each request for that operation
-// consumes the next fault in order; once the queue is empty the real behaviour runs again. A nil
-// Fault in the queue lets one request through untouched. Inject panics on an unknown operation
-// name, so a typo fails the test instead of silently never firing.
-func (f *Fake) Inject(operation string, faults ...Fault) {
-	if !operations[operation] {
-		ops := make([]string, 0, len(operations))
-		for op := range operations {
-			ops = append(ops, op)
-		}
-		sort.Strings(ops)
-		panic("telnyxfake: Inject: unknown operation " + strconv.Quote(operation) + "; known: " + strings.Join(ops, ", "))
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults[operation] = append(f.faults[operation], faults...)
-}
-
-// PendingFaults reports how many injected faults are still queued for an operation, so a test
-// can check that every scripted fault was really hit.
-func (f *Fake) PendingFaults(operation string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.faults[operation])
-}
-
-// nextFault pops the next fault of op; nil means run the real behaviour.
-func (f *Fake) nextFault(op string) Fault {
-	if op == "" {
-		return nil
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	q := f.faults[op]
-	if len(q) == 0 {
-		return nil
-	}
-	f.faults[op] = q[1:]
-	return q[0]
-}
 
 // Status answers with code and body as application/json, e.g. Status(500, `{"errors":[...]}`).
 func Status(code int, body string) Fault {
@@ -87,6 +41,28 @@ func RetryAfter(code int, value string) Fault {
 	}
 	body, _ := json.Marshal(map[string]any{"errors": []telnyxError{e}})
 	return StatusWithHeaders(code, http.Header{"Retry-After": {value}}, string(body))
+}
+
+// Telnyx error codes of the faults' answers.
+const (
+	codeUnexpected  = "10007"
+	codeRateLimited = "10011"
+)
+
+// telnyxError is one entry of the Telnyx v2 error envelope, as the API and the fake write it.
+type telnyxError struct {
+	Code   string `json:"code"`
+	Title  string `json:"title"`
+	Detail string `json:"detail,omitempty"`
+	Meta   struct {
+		URL string `json:"url"`
+	} `json:"meta"`
+}
+
+func newTelnyxError(code, title, detail string) telnyxError {
+	e := telnyxError{Code: code, Title: title, Detail: detail}
+	e.Meta.URL = "https://developers.telnyx.com/docs/overview/errors/" + code
+	return e
 }
 
 // HTML answers with code and a text/html error page of about 2 KB with a title and inline
@@ -307,14 +283,33 @@ func Func(fn http.HandlerFunc) Fault {
 	return func(w http.ResponseWriter, r *http.Request, _ http.Handler) { fn(w, r) }
 }
 
-// loadBody reads and records the request body without consuming it for the real handler. Once
-// the body is read to its end, net/http watches the connection and cancels the request context
-// when the client goes away, which is what lets Hang and Delay end on a client cancel.
+// loadBody reads the request body to its end (the fake records it as it is read) and leaves the
+// same bytes, and the same read error, for the real handler. Once the body is read to its end,
+// net/http watches the connection and cancels the request context when the client goes away,
+// which is what lets Hang and Delay end on a client cancel.
 func loadBody(r *http.Request) {
-	if cb, ok := r.Body.(*capturedBody); ok {
-		cb.load()
+	if r.Body == nil || r.Body == http.NoBody {
+		return
 	}
+	b, err := io.ReadAll(r.Body)
+	r.Body = &readBody{Reader: bytes.NewReader(b), err: err}
 }
+
+// readBody is a request body already read: its bytes, then the error reading it ended with.
+type readBody struct {
+	*bytes.Reader
+	err error
+}
+
+func (b *readBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	if err == io.EOF && b.err != nil {
+		err = b.err
+	}
+	return n, err
+}
+
+func (b *readBody) Close() error { return nil }
 
 const (
 	fillPrefix = `{"data":[`

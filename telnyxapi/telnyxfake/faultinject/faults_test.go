@@ -1,25 +1,143 @@
-package telnyxfake
+package faultinject
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 )
 
-// waitIdle waits (bounded) until the server runs no handler: proof that a fault gave up.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// requestTimeout bounds every request a test makes.
+const requestTimeout = 10 * time.Second
+
+// confidentialBody creates a confidential client.
+const confidentialBody = `{"name":"Reporting","client_type":"confidential","allowed_grant_types":["client_credentials"],"allowed_scopes":["numbers.read","voice.read"],"logo_uri":"https://r.example.com/logo.png"}`
+
+// harness is a Server plus a client that never follows redirects, both closed at cleanup.
+type harness struct {
+	t      *testing.T
+	srv    *Server
+	client *http.Client
+}
+
+func start(t *testing.T, opts telnyxfake.Options) *harness {
+	t.Helper()
+	srv, err := Listen(opts)
+	require.NoError(t, err)
+	tr := &http.Transport{}
+	h := &harness{t: t, srv: srv, client: &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		assert.NoError(t, srv.Close())
+	})
+	return h
+}
+
+// response is a fully read response.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &m), "body: %s", r.body)
+	return m
+}
+
+// send makes one request to a path under the API base; headers are name, value pairs.
+func (h *harness) send(method, path, body string, headers ...string) response {
+	h.t.Helper()
+	resp, err := h.sendErr(h.t.Context(), method, path, body, headers...)
+	require.NoError(h.t, err)
+	return resp
+}
+
+func (h *harness) sendErr(ctx context.Context, method, path, body string, headers ...string) (response, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, h.srv.BaseURL+path, rd)
+	if err != nil {
+		return response{}, err
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := h.client.Do(req)
+	if err != nil {
+		return response{}, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: b}, err
+}
+
+// api sends a bearer-authenticated request with a JSON body, as the SDKs do.
+func (h *harness) api(method, path, body string) response {
+	h.t.Helper()
+	headers := []string{"Authorization", "Bearer " + telnyxfake.DefaultAPIKey}
+	if body != "" {
+		headers = append(headers, "Content-Type", "application/json")
+	}
+	return h.send(method, path, body, headers...)
+}
+
+// approve submits the user's decision on a consent token and returns where the browser goes.
+func approve(t *testing.T, h *harness, consent string, allowed bool) *url.URL {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"allowed": allowed, "consent_token": consent})
+	r := h.api("POST", "/oauth/grants", string(body))
+	require.Equal(t, 200, r.status, "body: %s", r.body)
+	u, err := url.Parse(r.json(t)["redirect_uri"].(string))
+	require.NoError(t, err)
+	return u
+}
+
+func basic(id, secret string) string {
+	return base64.StdEncoding.EncodeToString([]byte(id + ":" + secret))
+}
+
+// telnyxCode returns errors[0].code of a Telnyx envelope.
+func telnyxCode(t *testing.T, r response) string {
+	t.Helper()
+	var env struct {
+		Errors []struct {
+			Code string `json:"code"`
+		} `json:"errors"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &env), "body: %s", r.body)
+	require.NotEmpty(t, env.Errors, "body: %s", r.body)
+	return env.Errors[0].Code
+}
+
+// waitIdle waits (bounded) until no fault is serving a request: proof that a fault gave up.
 func waitIdle(t *testing.T, s *Server) {
 	t.Helper()
-	require.Eventually(t, func() bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.active == 0
-	}, 3*time.Second, 5*time.Millisecond, "a handler is still running")
+	require.Eventually(t, func() bool { return s.Running() == 0 }, 3*time.Second, 5*time.Millisecond, "a fault is still running")
 }
 
 func TestSimpleFaults(t *testing.T) {
@@ -74,33 +192,33 @@ func TestSimpleFaults(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := start(t, Options{Seed: true})
-			h.srv.Inject(OpGetClient, tc.fault)
-			r := h.api("GET", "/oauth_clients/"+DemoClientID, "")
+			h := start(t, telnyxfake.Options{Seed: true})
+			h.srv.Inject(telnyxfake.OpGetClient, tc.fault)
+			r := h.api("GET", "/oauth_clients/"+telnyxfake.DemoClientID, "")
 			require.Equal(t, tc.status, r.status, "body: %s", r.body)
 			tc.check(t, r)
 			// The queue is empty again: the real behaviour is back.
-			assert.Equal(t, 0, h.srv.PendingFaults(OpGetClient))
-			assert.Equal(t, 200, h.api("GET", "/oauth_clients/"+DemoClientID, "").status)
-			assert.Len(t, h.srv.RequestsFor(OpGetClient), 2)
+			assert.Equal(t, 0, h.srv.PendingFaults(telnyxfake.OpGetClient))
+			assert.Equal(t, 200, h.api("GET", "/oauth_clients/"+telnyxfake.DemoClientID, "").status)
+			assert.Len(t, h.srv.RequestsFor(telnyxfake.OpGetClient), 2)
 		})
 	}
 }
 
 func TestFaultQueueOrderAndScope(t *testing.T) {
 	t.Parallel()
-	h := start(t, Options{})
-	h.srv.Inject(OpListClients, Status(500, `{}`), nil, Status(503, `{}`))
-	assert.Equal(t, 3, h.srv.PendingFaults(OpListClients))
+	h := start(t, telnyxfake.Options{})
+	h.srv.Inject(telnyxfake.OpListClients, Status(500, `{}`), nil, Status(503, `{}`))
+	assert.Equal(t, 3, h.srv.PendingFaults(telnyxfake.OpListClients))
 	assert.Equal(t, 200, h.api("GET", "/oauth_grants", "").status, "other operations are untouched")
 	assert.Equal(t, 500, h.api("GET", "/oauth_clients", "").status)
 	assert.Equal(t, 200, h.api("GET", "/oauth_clients", "").status, "a nil fault lets one request through")
 	// Faults run before authentication, like a gateway.
 	assert.Equal(t, 503, h.send("GET", "/oauth_clients", "").status)
 	assert.Equal(t, 401, h.send("GET", "/oauth_clients", "").status)
-	assert.Len(t, h.srv.RequestsFor(OpListClients), 4, "faulted requests are recorded")
+	assert.Len(t, h.srv.RequestsFor(telnyxfake.OpListClients), 4, "faulted requests are recorded")
 
-	assert.PanicsWithValue(t, `telnyxfake: Inject: unknown operation "ListOAuthClient"; known: `+
+	assert.PanicsWithValue(t, `faultinject: Inject: unknown operation "ListOAuthClient"; known: `+
 		"AuthorizeOAuth, ConsentPage, CreateOAuthClient, CreateOAuthGrant, DeleteOAuthClient, ExchangeOAuthToken, "+
 		"GetOAuthAuthorizationServerMetadata, GetOAuthClient, GetOAuthConsentToken, GetOAuthGrant, GetOAuthJWKS, "+
 		"GetOAuthProtectedResourceMetadata, IntrospectOAuthToken, ListOAuthClients, ListOAuthGrants, "+
@@ -110,8 +228,8 @@ func TestFaultQueueOrderAndScope(t *testing.T) {
 
 func TestDelay(t *testing.T) {
 	t.Parallel()
-	h := start(t, Options{})
-	h.srv.Inject(OpCreateClient, Delay(150*time.Millisecond))
+	h := start(t, telnyxfake.Options{})
+	h.srv.Inject(telnyxfake.OpCreateClient, Delay(150*time.Millisecond))
 	began := time.Now()
 	r := h.api("POST", "/oauth_clients", confidentialBody)
 	assert.Equal(t, 201, r.status, "after the delay the real handler answers")
@@ -119,37 +237,37 @@ func TestDelay(t *testing.T) {
 	assert.Len(t, h.srv.Clients(), 1)
 
 	// A client that gives up ends the delay: the handler returns and nothing is created.
-	h.srv.Inject(OpCreateClient, Delay(time.Hour))
+	h.srv.Inject(telnyxfake.OpCreateClient, Delay(time.Hour))
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err := h.sendErr(ctx, "POST", "/oauth_clients", confidentialBody, "Authorization", "Bearer "+DefaultAPIKey, "Content-Type", "application/json")
+	_, err := h.sendErr(ctx, "POST", "/oauth_clients", confidentialBody, "Authorization", "Bearer "+telnyxfake.DefaultAPIKey, "Content-Type", "application/json")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	waitIdle(t, h.srv)
 	assert.Len(t, h.srv.Clients(), 1)
-	assert.Len(t, h.srv.RequestsFor(OpCreateClient)[1].Body, len(confidentialBody))
+	assert.Len(t, h.srv.RequestsFor(telnyxfake.OpCreateClient)[1].Body, len(confidentialBody))
 }
 
 func TestHangEndsWhenClientCancels(t *testing.T) {
 	t.Parallel()
-	h := start(t, Options{})
-	h.srv.Inject(OpToken, Hang())
+	h := start(t, telnyxfake.Options{})
+	h.srv.Inject(telnyxfake.OpToken, Hang())
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	_, err := h.sendErr(ctx, "POST", "/oauth/token", "grant_type=client_credentials", "Content-Type", "application/x-www-form-urlencoded")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	waitIdle(t, h.srv)
-	reqs := h.srv.RequestsFor(OpToken)
+	reqs := h.srv.RequestsFor(telnyxfake.OpToken)
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "grant_type=client_credentials", string(reqs[0].Body))
 }
 
 func TestHangEndsOnServerClose(t *testing.T) {
 	t.Parallel()
-	srv, err := Listen(Options{})
+	srv, err := Listen(telnyxfake.Options{})
 	require.NoError(t, err)
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
-	srv.Inject(OpGetJWKS, Hang())
+	srv.Inject(telnyxfake.OpGetJWKS, Hang())
 	errc := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
@@ -161,7 +279,7 @@ func TestHangEndsOnServerClose(t *testing.T) {
 		}
 		errc <- err
 	}()
-	require.Eventually(t, func() bool { return len(srv.RequestsFor(OpGetJWKS)) == 1 }, 3*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return len(srv.RequestsFor(telnyxfake.OpGetJWKS)) == 1 }, 3*time.Second, 5*time.Millisecond)
 	began := time.Now()
 	require.NoError(t, srv.Close())
 	assert.Less(t, time.Since(began), 2*time.Second)
@@ -176,12 +294,12 @@ func TestHangEndsOnServerClose(t *testing.T) {
 
 func TestResetBeforeBody(t *testing.T) {
 	t.Parallel()
-	h := start(t, Options{})
-	h.srv.Inject(OpCreateClient, ResetBeforeBody())
-	_, err := h.sendErr(t.Context(), "POST", "/oauth_clients", confidentialBody, "Authorization", "Bearer "+DefaultAPIKey, "Content-Type", "application/json")
+	h := start(t, telnyxfake.Options{})
+	h.srv.Inject(telnyxfake.OpCreateClient, ResetBeforeBody())
+	_, err := h.sendErr(t.Context(), "POST", "/oauth_clients", confidentialBody, "Authorization", "Bearer "+telnyxfake.DefaultAPIKey, "Content-Type", "application/json")
 	require.Error(t, err, "the client sees a broken connection, not a response")
 	assert.Empty(t, h.srv.Clients(), "nothing happened")
-	reqs := h.srv.RequestsFor(OpCreateClient)
+	reqs := h.srv.RequestsFor(telnyxfake.OpCreateClient)
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "application/json", reqs[0].Header.Get("Content-Type"), "headers are recorded")
 	assert.Nil(t, reqs[0].Body, "the body was never read")
@@ -190,14 +308,14 @@ func TestResetBeforeBody(t *testing.T) {
 
 func TestResetAfterApply(t *testing.T) {
 	t.Parallel()
-	h := start(t, Options{Seed: true})
-	h.srv.Inject(OpToken, ResetAfterApply())
-	code := approve(t, h, h.srv.NewConsentToken(DemoClientID, DemoRedirectURI, "voice.read", "", "", ""), true).Query().Get("code")
-	form := "grant_type=authorization_code&code=" + code + "&redirect_uri=" + DemoRedirectURI
-	auth := []string{"Content-Type", "application/x-www-form-urlencoded", "Authorization", "Basic " + basic(DemoClientID, DemoClientSecret)}
+	h := start(t, telnyxfake.Options{Seed: true})
+	h.srv.Inject(telnyxfake.OpToken, ResetAfterApply())
+	code := approve(t, h, h.srv.NewConsentToken(telnyxfake.DemoClientID, telnyxfake.DemoRedirectURI, "voice.read", "", "", ""), true).Query().Get("code")
+	form := "grant_type=authorization_code&code=" + code + "&redirect_uri=" + telnyxfake.DemoRedirectURI
+	auth := []string{"Content-Type", "application/x-www-form-urlencoded", "Authorization", "Basic " + basic(telnyxfake.DemoClientID, telnyxfake.DemoClientSecret)}
 	_, err := h.sendErr(t.Context(), "POST", "/oauth/token", form, auth...)
 	require.Error(t, err)
-	reqs := h.srv.RequestsFor(OpToken)
+	reqs := h.srv.RequestsFor(telnyxfake.OpToken)
 	require.Len(t, reqs, 1)
 	assert.Equal(t, form, string(reqs[0].Body))
 
@@ -209,8 +327,8 @@ func TestResetAfterApply(t *testing.T) {
 
 func TestTrickle(t *testing.T) {
 	t.Parallel()
-	h := start(t, Options{})
-	h.srv.Inject(OpListGrants, Trickle(200, 50, 0))
+	h := start(t, telnyxfake.Options{})
+	h.srv.Inject(telnyxfake.OpListGrants, Trickle(200, 50, 0))
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", h.srv.BaseURL+"/oauth_grants", nil)
@@ -233,16 +351,16 @@ func TestTrickle(t *testing.T) {
 	waitIdle(t, h.srv)
 
 	// With a total it ends by itself.
-	h.srv.Inject(OpListGrants, Trickle(200, 1000, 30))
+	h.srv.Inject(telnyxfake.OpListGrants, Trickle(200, 1000, 30))
 	r := h.api("GET", "/oauth_grants", "")
 	assert.Len(t, r.body, 30)
 }
 
 func TestLargeBody(t *testing.T) {
 	t.Parallel()
-	h := start(t, Options{})
+	h := start(t, telnyxfake.Options{})
 	const size = 50 << 20
-	h.srv.Inject(OpListClients, LargeBody(200, size))
+	h.srv.Inject(telnyxfake.OpListClients, LargeBody(200, size))
 	req, err := http.NewRequestWithContext(t.Context(), "GET", h.srv.BaseURL+"/oauth_clients", nil)
 	require.NoError(t, err)
 	res, err := h.client.Do(req)
@@ -255,14 +373,14 @@ func TestLargeBody(t *testing.T) {
 	require.NoError(t, res.Body.Close(), "closing early abandons the rest")
 	waitIdle(t, h.srv)
 
-	h.srv.Inject(OpListClients, LargeBody(200, 100_000))
+	h.srv.Inject(telnyxfake.OpListClients, LargeBody(200, 100_000))
 	assert.Len(t, h.api("GET", "/oauth_clients", "").body, 100_000)
 }
 
 func TestCorruptGzip(t *testing.T) {
 	t.Parallel()
-	h := start(t, Options{})
-	h.srv.Inject(OpGetJWKS, CorruptGzip(200))
+	h := start(t, telnyxfake.Options{})
+	h.srv.Inject(telnyxfake.OpGetJWKS, CorruptGzip(200))
 	req, err := http.NewRequestWithContext(t.Context(), "GET", h.srv.BaseURL+"/oauth/jwks", nil)
 	require.NoError(t, err)
 	res, err := h.client.Do(req) // the transport asks for gzip and decodes it transparently
