@@ -67,7 +67,7 @@ func TestLoginEndToEnd(t *testing.T) {
 			exchanges := r.tokenForms("authorization_code")
 			require.Len(t, exchanges, 1)
 			form := exchanges[0]
-			assert.Equal(t, q.Get("code_challenge"), telnyxfake.S256Challenge(form.Get("code_verifier")))
+			assert.Equal(t, q.Get("code_challenge"), safetext.S256(form.Get("code_verifier")))
 			assert.Equal(t, reg.RedirectURIs[0], form.Get("redirect_uri"))
 			assert.Equal(t, q.Get("client_id"), form.Get("client_id"))
 			assert.Empty(t, r.fake.RequestsFor(telnyxfake.OpToken)[0].Header.Get("Authorization"))
