@@ -24,6 +24,7 @@ import (
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/hostconfig"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 )
 
@@ -105,7 +106,7 @@ func TestAccountCommandsAPIKey(t *testing.T) {
 
 	stdout, _, code := run(env, "", "status")
 	assert.Equal(t, 0, code)
-	assert.Contains(t, stdout, "stored API key "+credstore.Mask(storedKeyCanary))
+	assert.Contains(t, stdout, "stored API key "+safetext.Mask(storedKeyCanary))
 
 	// The server uses the stored key when the environment has none.
 	stdout, stderr, code = run(env, "", "call", "list_oauth_clients", "{}")
@@ -168,7 +169,7 @@ func TestServerUsesStoredLogin(t *testing.T) {
 
 	stdout, _, code = runCLI(t, env, "", "--base-url", fake.BaseURL, "status")
 	assert.Equal(t, 0, code)
-	assert.Contains(t, stdout, "stored login: OAuth access token "+credstore.Mask(access))
+	assert.Contains(t, stdout, "stored login: OAuth access token "+safetext.Mask(access))
 	assert.Contains(t, stdout, pub.ClientID)
 
 	// Expired, and the refresh token is not one the fake knows.

@@ -24,6 +24,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 type options struct {
@@ -219,13 +221,13 @@ func measurePeer(o options, fake *fakeProc, progress func(string, ...any)) *peer
 	}
 	var err error
 	if pf.starts, err = measureStarts(peer, o.peerRuns, deadline); err != nil {
-		pf.notes = append(pf.notes, "the peer did not start: "+clip(err.Error(), 400))
+		pf.notes = append(pf.notes, "the peer did not start: "+safetext.Clip(strings.TrimSpace(err.Error()), 400))
 		return pf
 	}
 	if !pf.starts.callWorked {
 		note := "no tool call worked"
 		if pf.starts.firstCallNote != "" {
-			note += ": " + clip(pf.starts.firstCallNote, 400)
+			note += ": " + safetext.Clip(strings.TrimSpace(pf.starts.firstCallNote), 400)
 		}
 		pf.notes = append(pf.notes, note)
 		return pf
@@ -233,7 +235,7 @@ func measurePeer(o options, fake *fakeProc, progress func(string, ...any)) *peer
 	progress("peer: %d calls of %s", o.peerCalls, pf.tool)
 	pf.calls, err = measurePeerCalls(peer, pf, o.peerCalls, deadline)
 	if err != nil {
-		pf.notes = append(pf.notes, "per-call: "+clip(err.Error(), 400))
+		pf.notes = append(pf.notes, "per-call: "+safetext.Clip(strings.TrimSpace(err.Error()), 400))
 	}
 	return pf
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/httpserver"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -253,7 +254,7 @@ func measureHTTPLoad(bin string, fake *fakeProc, callers int, warmup, duration t
 		}
 	}
 	if url == "" {
-		return nil, fmt.Errorf("the HTTP server did not say where it listens; stderr: %s", clip(stderr.String(), 600))
+		return nil, fmt.Errorf("the HTTP server did not say where it listens; stderr: %s", safetext.Clip(strings.TrimSpace(stderr.String()), 600))
 	}
 
 	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_oauth_clients","arguments":{},` +
@@ -307,7 +308,7 @@ func measureHTTPLoad(bin string, fake *fakeProc, callers int, warmup, duration t
 					resp.Body.Close()
 					if err == nil && (resp.StatusCode != http.StatusOK || !bytes.Contains(buf.Bytes(), []byte(`"result"`)) ||
 						bytes.Contains(buf.Bytes(), []byte(`"isError":true`))) {
-						err = fmt.Errorf("status %d: %s", resp.StatusCode, clip(buf.String(), 300))
+						err = fmt.Errorf("status %d: %s", resp.StatusCode, safetext.Clip(strings.TrimSpace(buf.String()), 300))
 					}
 				}
 				took := time.Since(began)

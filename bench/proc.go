@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // stdioProc is an MCP server started as a child process and spoken to over
@@ -98,7 +100,7 @@ func (p *stdioProc) await(id int, timeout time.Duration) ([]byte, error) {
 		select {
 		case line, ok := <-p.lines:
 			if !ok {
-				return nil, fmt.Errorf("the server closed stdout (%v); stderr: %s", p.readErr, clip(p.stderr.String(), 600))
+				return nil, fmt.Errorf("the server closed stdout (%v); stderr: %s", p.readErr, safetext.Clip(strings.TrimSpace(p.stderr.String()), 600))
 			}
 			var msg struct {
 				ID     json.RawMessage `json:"id"`
@@ -109,7 +111,7 @@ func (p *stdioProc) await(id int, timeout time.Duration) ([]byte, error) {
 			}
 			return line, nil
 		case <-t.C:
-			return nil, fmt.Errorf("no answer to request %d within %s; stderr: %s", id, timeout, clip(p.stderr.String(), 600))
+			return nil, fmt.Errorf("no answer to request %d within %s; stderr: %s", id, timeout, safetext.Clip(strings.TrimSpace(p.stderr.String()), 600))
 		}
 	}
 }
@@ -196,7 +198,7 @@ func toolError(resp []byte) error {
 		if len(r.Result.Content) > 0 {
 			text = r.Result.Content[0].Text
 		}
-		return errors.New("tool error: " + clip(text, 300))
+		return errors.New("tool error: " + safetext.Clip(strings.TrimSpace(text), 300))
 	}
 	return nil
 }
@@ -299,14 +301,6 @@ func (l *limitedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
-}
-
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }
 
 // processCPU is the user and system CPU seconds pid has used, from

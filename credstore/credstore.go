@@ -24,6 +24,8 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/zalando/go-keyring"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // Service is the keychain service name every entry is filed under; the
@@ -82,20 +84,11 @@ func (c *Credential) Secret() string {
 
 // String describes the credential with its secrets masked.
 func (c Credential) String() string {
-	return fmt.Sprintf("%s credential for %s (%s)", c.Kind, c.BaseURL, Mask(c.Secret()))
+	return fmt.Sprintf("%s credential for %s (%s)", c.Kind, c.BaseURL, safetext.Mask(c.Secret()))
 }
 
 // GoString keeps %#v as safe as %v.
 func (c Credential) GoString() string { return c.String() }
-
-// Mask shows at most the last four characters of a secret, and none of a
-// short one.
-func Mask(secret string) string {
-	if len(secret) < 12 {
-		return "****"
-	}
-	return "****" + secret[len(secret)-4:]
-}
 
 // Location says where a credential is kept.
 type Location string

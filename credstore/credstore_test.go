@@ -264,8 +264,7 @@ func TestCredentialNeverPrints(t *testing.T) {
 	}
 	k := Credential{Kind: KindAPIKey, APIKey: keyCanary}
 	assert.NotContains(t, fmt.Sprintf("%v", k), keyCanary)
-	assert.Equal(t, "****", Mask("short"))
-	assert.Equal(t, "****", Mask(""))
+	assert.Contains(t, Credential{Kind: KindAPIKey, APIKey: "short"}.String(), "(****)", "a short secret shows none of its characters")
 }
 
 func TestLock(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -174,7 +175,7 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 		return 2
 	default:
 		if loadErr != nil {
-			fmt.Fprintf(stderr, "Warning: could not read the stored credential (%s).\n", oneLine(loadErr))
+			fmt.Fprintf(stderr, "Warning: could not read the stored credential (%s).\n", safetext.OneLine(loadErr.Error()))
 		}
 		fmt.Fprintln(stderr, "No credential is stored yet: run `telnyx-oauth-mcp login` (or `login --api-key`) before starting the host, or the server will not start.")
 		if opts.getenv("TELNYX_API_KEY") != "" {
@@ -571,8 +572,4 @@ func now(o Options) time.Time {
 		return o.Now()
 	}
 	return time.Now()
-}
-
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(telnyxapi.SanitizeText(err.Error())), " ")
 }

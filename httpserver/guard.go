@@ -17,7 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/jsonrpc"
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/loopback"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -356,7 +356,7 @@ func (s *Server) hostAllowed(r *http.Request) bool {
 	if name == "" {
 		return false
 	}
-	if telnyxapi.IsLoopbackHost(name) {
+	if loopback.IsHost(name) {
 		return true
 	}
 	for _, a := range s.allowedHosts {
@@ -383,7 +383,7 @@ func (s *Server) originAllowed(r *http.Request) (string, bool) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.User != nil {
 		return "", false // includes "null"
 	}
-	if telnyxapi.IsLoopbackHost(u.Hostname()) {
+	if loopback.IsHost(u.Hostname()) {
 		return values[0], true
 	}
 	for _, a := range s.allowedOrigins {
@@ -462,7 +462,7 @@ func hasPublicHost(hosts []string) bool {
 		if n, _, err := net.SplitHostPort(h); err == nil {
 			name = n
 		}
-		if !telnyxapi.IsLoopbackHost(strings.Trim(name, "[]")) {
+		if !loopback.IsHost(strings.Trim(name, "[]")) {
 			return true
 		}
 	}

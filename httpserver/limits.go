@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -291,7 +292,7 @@ func auditTarget(req mcp.CallToolRequest, res *mcp.CallToolResult) string {
 	args := req.GetArguments()
 	for _, k := range []string{"client_id", "grant_id"} {
 		if v, ok := args[k].(string); ok && v != "" {
-			return clipID(v)
+			return safetext.Clip(v, 128)
 		}
 	}
 	if res == nil || res.IsError || res.StructuredContent == nil {
@@ -311,14 +312,7 @@ func auditTarget(req mcp.CallToolRequest, res *mcp.CallToolResult) string {
 		return ""
 	}
 	if out.Client.ClientID != "" {
-		return clipID(out.Client.ClientID)
+		return safetext.Clip(out.Client.ClientID, 128)
 	}
-	return clipID(out.ClientID)
-}
-
-func clipID(s string) string {
-	if len(s) > 128 {
-		return s[:128] + "…"
-	}
-	return s
+	return safetext.Clip(out.ClientID, 128)
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/loopback"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
@@ -386,7 +387,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			m.CloseSessions(context.Background())
 		}
 	})
-	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil && !telnyxapi.IsLoopbackHost(host) && len(s.allowedHosts) == 0 {
+	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil && !loopback.IsHost(host) && len(s.allowedHosts) == 0 {
 		s.log.Info("listening beyond loopback, but only loopback Host names are allowed: clients using another name get 403 until it is in --allowed-hosts", "addr", ln.Addr().String())
 	}
 	s.serving.Store(true)

@@ -2,14 +2,14 @@ package httpserver
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // Sessions exist only for 2025-11-25 clients of a stateful server: the
@@ -47,9 +47,7 @@ func newSessionStore(max, perCaller int, ttl time.Duration, now func() time.Time
 // newSessionID returns 192 random bits, URL-safe: visible ASCII as the spec
 // asks, and unguessable, though an id is never taken as authentication.
 func newSessionID() string {
-	var b [24]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	return safetext.Random(24)
 }
 
 // create starts a session for principal, unless the cap, or principal's

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -34,7 +35,7 @@ func readAPIKey(ctx context.Context, api *telnyxapi.Client, baseURL string, stdi
 		case errors.As(err, &apiErr) && (apiErr.Status == 401 || apiErr.Status == 403):
 			return nil, fmt.Errorf("Telnyx refused the API key (%d): nothing was stored", apiErr.Status)
 		case err != nil:
-			return nil, fmt.Errorf("could not check the API key (%s); nothing was stored (use --no-verify to store it unchecked)", oneLine(err))
+			return nil, fmt.Errorf("could not check the API key (%s); nothing was stored (use --no-verify to store it unchecked)", safetext.OneLine(err.Error()))
 		}
 	}
 	return &credstore.Credential{Kind: credstore.KindAPIKey, BaseURL: baseURL, APIKey: key}, nil

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // Errors a callback can end with. None of them carries the code.
@@ -146,7 +146,7 @@ func (cb *callback) close() {
 // error, then the code. Each parameter must appear exactly once.
 func checkCallback(r *http.Request, state string) callbackResult {
 	if r.Method != http.MethodGet {
-		return callbackResult{err: fmt.Errorf("the browser came back with %s instead of GET: refused", telnyxapi.SanitizeText(r.Method))}
+		return callbackResult{err: fmt.Errorf("the browser came back with %s instead of GET: refused", safetext.Sanitize(r.Method))}
 	}
 	q := r.URL.Query()
 	got := q["state"]
@@ -154,21 +154,13 @@ func checkCallback(r *http.Request, state string) callbackResult {
 		return callbackResult{err: ErrStateMismatch}
 	}
 	if e := q["error"]; len(e) > 0 {
-		return callbackResult{err: &DeniedError{Code: clip(e[0], 64), Description: clip(q.Get("error_description"), 200)}}
+		return callbackResult{err: &DeniedError{Code: safetext.Clip(safetext.Sanitize(e[0]), 64), Description: safetext.Clip(safetext.Sanitize(q.Get("error_description")), 200)}}
 	}
 	code := q["code"]
 	if len(code) != 1 || code[0] == "" {
 		return callbackResult{err: ErrNoCode}
 	}
 	return callbackResult{code: code[0]}
-}
-
-func clip(s string, n int) string {
-	s = telnyxapi.SanitizeText(s)
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }
 
 // page answers with a small HTML page that loads nothing and links

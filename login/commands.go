@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // RunLogout is the logout command: it removes the credential stored for the
@@ -36,7 +37,7 @@ func RunLogout(_ context.Context, opts Options, args []string, stdout, stderr io
 		fmt.Fprintf(stdout, "Removed the stored credential for %s from %s.\n", base, store.Describe(loc, base))
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp logout:", oneLine(err))
+		fmt.Fprintln(stderr, "telnyx-oauth-mcp logout:", safetext.OneLine(err.Error()))
 		return 1
 	}
 	if len(removed) == 0 {
@@ -49,7 +50,7 @@ func RunLogout(_ context.Context, opts Options, args []string, stdout, stderr io
 	if *forget {
 		found, err := registrations{dir: store.Dir}.forget(base)
 		if err != nil {
-			fmt.Fprintln(stderr, "telnyx-oauth-mcp logout: forgetting the OAuth client:", oneLine(err))
+			fmt.Fprintln(stderr, "telnyx-oauth-mcp logout: forgetting the OAuth client:", safetext.OneLine(err.Error()))
 			return 1
 		}
 		if found {
@@ -87,11 +88,11 @@ func RunStatus(_ context.Context, opts Options, args []string, stdout, stderr io
 	envKey, envID, envSecret := opts.getenv("TELNYX_API_KEY"), opts.getenv("TELNYX_CLIENT_ID"), opts.getenv("TELNYX_CLIENT_SECRET")
 	switch {
 	case envKey != "":
-		line("In use", "API key "+credstore.Mask(envKey))
+		line("In use", "API key "+safetext.Mask(envKey))
 		line("From", "the environment variable TELNYX_API_KEY")
 		line("Expires", "not known to this program (API keys last until revoked in the portal)")
 	case envID != "" && envSecret != "":
-		line("In use", "OAuth client credentials of client "+envID+" (secret "+credstore.Mask(envSecret)+")")
+		line("In use", "OAuth client credentials of client "+envID+" (secret "+safetext.Mask(envSecret)+")")
 		line("From", "the environment variables TELNYX_CLIENT_ID and TELNYX_CLIENT_SECRET")
 		line("Expires", "access tokens are fetched with the client_credentials grant as needed")
 	case stored != nil:
@@ -104,7 +105,7 @@ func RunStatus(_ context.Context, opts Options, args []string, stdout, stderr io
 		line("Also", "a stored "+kindName(stored.Kind)+" in "+store.Describe(loc, base)+", unused while the environment sets a credential")
 	}
 	if loadErr != nil {
-		line("Warning", "the stored credential could not be read: "+oneLine(loadErr))
+		line("Warning", "the stored credential could not be read: "+safetext.OneLine(loadErr.Error()))
 	}
 	fmt.Fprint(stdout, b.String())
 	if !usable {
@@ -124,12 +125,12 @@ func kindName(k credstore.Kind) string {
 // whether it can still be used.
 func describeStored(line func(k, v string), c *credstore.Credential, where string, now time.Time) bool {
 	if c.Kind == credstore.KindAPIKey {
-		line("In use", "stored API key "+credstore.Mask(c.APIKey))
+		line("In use", "stored API key "+safetext.Mask(c.APIKey))
 		line("From", where)
 		line("Expires", "not known to this program (API keys last until revoked in the portal)")
 		return true
 	}
-	line("In use", "stored login: OAuth access token "+credstore.Mask(c.AccessToken))
+	line("In use", "stored login: OAuth access token "+safetext.Mask(c.AccessToken))
 	line("From", where)
 	if c.ClientID != "" {
 		line("Client", c.ClientID)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 )
@@ -46,7 +47,7 @@ func TestAPIKeyLogin(t *testing.T) {
 			assert.Equal(t, credstore.KindAPIKey, c.Kind)
 			assert.Equal(t, keyCanary, c.APIKey)
 			assert.Equal(t, map[bool]credstore.Location{true: credstore.Keychain, false: credstore.File}[keychain], loc)
-			assert.Contains(t, r.stderr.String(), credstore.Mask(keyCanary))
+			assert.Contains(t, r.stderr.String(), safetext.Mask(keyCanary))
 
 			stored, err := loadStored(r.store, telnyxapi.Config{BaseURL: r.fake.BaseURL}, &r.stderr)
 			require.NoError(t, err)
@@ -115,7 +116,7 @@ func TestStatus(t *testing.T) {
 		r.stdout = syncBuffer{}
 		assert.Equal(t, 0, r.run(status))
 		out := r.stdout.String()
-		assert.Contains(t, out, "stored login: OAuth access token "+credstore.Mask(c.AccessToken))
+		assert.Contains(t, out, "stored login: OAuth access token "+safetext.Mask(c.AccessToken))
 		assert.Contains(t, out, "the OS keychain")
 		assert.Contains(t, out, c.ClientID)
 		assert.Contains(t, out, c.Expiry.Local().Format(time.RFC1123))
@@ -159,7 +160,7 @@ func TestStatus(t *testing.T) {
 		require.Equal(t, 0, r.loginAPIKey(keyCanary+"\n"))
 		r.stdout = syncBuffer{}
 		assert.Equal(t, 0, r.run(status))
-		assert.Contains(t, r.stdout.String(), "stored API key "+credstore.Mask(keyCanary))
+		assert.Contains(t, r.stdout.String(), "stored API key "+safetext.Mask(keyCanary))
 		assert.Contains(t, r.stdout.String(), "(mode 0600)")
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"io"
 	"log/slog"
@@ -191,7 +192,7 @@ func (r *rig) checkNoSecretsPrinted() {
 	}
 	for _, secret := range r.secrets() {
 		for name, text := range outputs {
-			assert.NotContains(r.t, text, secret, "a secret (%s) appears in %s", credstore.Mask(secret), name)
+			assert.NotContains(r.t, text, secret, "a secret (%s) appears in %s", safetext.Mask(secret), name)
 		}
 	}
 }

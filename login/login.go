@@ -9,9 +9,6 @@ package login
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +26,7 @@ import (
 	"github.com/cli/browser"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -195,10 +193,10 @@ func Run(ctx context.Context, opts Options, args []string, stdin io.Reader, stdo
 	}
 	what := "the login"
 	if cred.Kind == credstore.KindAPIKey {
-		what = "the API key (" + credstore.Mask(cred.APIKey) + ")"
+		what = "the API key (" + safetext.Mask(cred.APIKey) + ")"
 	}
 	if saved.KeychainErr != nil {
-		fmt.Fprintf(errw, "Not stored in the OS keychain (%s).\n", oneLine(saved.KeychainErr))
+		fmt.Fprintf(errw, "Not stored in the OS keychain (%s).\n", safetext.OneLine(saved.KeychainErr.Error()))
 	}
 	fmt.Fprintf(errw, "Stored %s for %s in %s.\n", what, base, store.Describe(saved.Location, base))
 	if cred.Kind == credstore.KindOAuth {
@@ -238,7 +236,7 @@ func (f *flow) login(ctx context.Context) (*credstore.Credential, error) {
 		md, err := f.api.GetAuthorizationServerMetadata(ctx)
 		switch {
 		case err != nil:
-			fmt.Fprintf(f.stderr, "Could not read the server metadata (%s); asking for the client's default scopes.\n", oneLine(err))
+			fmt.Fprintf(f.stderr, "Could not read the server metadata (%s); asking for the client's default scopes.\n", safetext.OneLine(err.Error()))
 		case len(md.ScopesSupported) > 0:
 			scope = strings.Join(md.ScopesSupported, " ")
 		}
@@ -264,15 +262,15 @@ func (f *flow) login(ctx context.Context) (*credstore.Credential, error) {
 			return nil, err
 		}
 		if err := clients.save(f.baseURL, reg); err != nil {
-			fmt.Fprintf(f.stderr, "Could not remember the registered client (%s); the next login registers another.\n", oneLine(err))
+			fmt.Fprintf(f.stderr, "Could not remember the registered client (%s); the next login registers another.\n", safetext.OneLine(err.Error()))
 		}
 	}
 
-	verifier := randomString(32)
-	state := randomString(32)
+	verifier := safetext.Random(32)
+	state := safetext.Random(32)
 	authURL := f.api.AuthorizeURL(telnyxapi.AuthorizeParams{
 		ClientID: reg.ClientID, RedirectURI: redirectURI, Scope: scope, State: state,
-		CodeChallenge: s256(verifier), CodeChallengeMethod: "S256",
+		CodeChallenge: safetext.S256(verifier), CodeChallengeMethod: "S256",
 	})
 
 	waitCtx, cancel := context.WithTimeout(ctx, f.timeout)
@@ -282,7 +280,7 @@ func (f *flow) login(ctx context.Context) (*credstore.Credential, error) {
 	if f.open != nil {
 		go func() {
 			if err := f.open(authURL); err != nil {
-				fmt.Fprintf(f.stderr, "Could not open a browser (%s): open the URL above yourself.\n", oneLine(err))
+				fmt.Fprintf(f.stderr, "Could not open a browser (%s): open the URL above yourself.\n", safetext.OneLine(err.Error()))
 			}
 		}()
 	} else {
@@ -333,7 +331,7 @@ func credentialFromToken(tok *telnyxapi.TokenResponse, baseURL, clientID string,
 		return nil, errors.New("the token endpoint answered without an access_token")
 	}
 	if tok.TokenType != "" && !strings.EqualFold(tok.TokenType, "bearer") {
-		return nil, fmt.Errorf("the token endpoint issued a %q token; only bearer tokens are supported", telnyxapi.SanitizeText(tok.TokenType))
+		return nil, fmt.Errorf("the token endpoint issued a %q token; only bearer tokens are supported", safetext.Sanitize(tok.TokenType))
 	}
 	ttl := time.Duration(tok.ExpiresIn) * time.Second
 	if ttl <= 0 {
@@ -371,7 +369,7 @@ func (f *flow) register(ctx context.Context, redirectURI, scope string) (*regist
 	if out.ClientID == "" {
 		return nil, errors.New("registering the OAuth client: the answer had no client_id")
 	}
-	fmt.Fprintf(f.stderr, "Registered the public OAuth client %s for %s.\n", telnyxapi.SanitizeText(out.ClientID), redirectURI)
+	fmt.Fprintf(f.stderr, "Registered the public OAuth client %s for %s.\n", safetext.Sanitize(out.ClientID), redirectURI)
 	return &registration{ClientID: out.ClientID, RedirectURI: redirectURI, Scope: scope, RegisteredAt: f.now().UTC()}, nil
 }
 
@@ -432,22 +430,6 @@ func coversScope(registered, requested string) bool {
 	return true
 }
 
-// randomString returns n random bytes, base64url without padding: 32 bytes
-// give the 43 characters RFC 7636 asks of a verifier.
-func randomString(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic("login: crypto/rand: " + err.Error())
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// s256 is the PKCE S256 challenge of a verifier (RFC 7636 §4.2).
-func s256(verifier string) string {
-	sum := sha256.Sum256([]byte(verifier))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 // hasDisplay reports whether a browser could appear: on Linux and the BSDs
 // only inside a graphical session. Without one, cli/browser may start a
 // text-mode www-browser that takes over the terminal.
@@ -466,11 +448,6 @@ func openSystemBrowser(u string) error {
 	// let alone stdout.
 	browserOnce.Do(func() { browser.Stdout, browser.Stderr = io.Discard, io.Discard })
 	return browser.OpenURL(u)
-}
-
-// oneLine flattens an error for a one-line message.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(telnyxapi.SanitizeText(err.Error())), " ")
 }
 
 // syncWriter lets the browser goroutine and the flow share stderr.

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 )
@@ -67,7 +67,7 @@ func TestLoginEndToEnd(t *testing.T) {
 			exchanges := r.tokenForms("authorization_code")
 			require.Len(t, exchanges, 1)
 			form := exchanges[0]
-			assert.Equal(t, q.Get("code_challenge"), telnyxfake.S256Challenge(form.Get("code_verifier")))
+			assert.Equal(t, q.Get("code_challenge"), safetext.S256(form.Get("code_verifier")))
 			assert.Equal(t, reg.RedirectURIs[0], form.Get("redirect_uri"))
 			assert.Equal(t, q.Get("client_id"), form.Get("client_id"))
 			assert.Empty(t, r.fake.RequestsFor(telnyxfake.OpToken)[0].Header.Get("Authorization"))
@@ -151,7 +151,7 @@ func TestLoginRefused(t *testing.T) {
 			mangle: func(u string) string {
 				p, _ := url.Parse(u)
 				q := p.Query()
-				q.Set("state", randomString(32))
+				q.Set("state", safetext.Random(32))
 				p.RawQuery = q.Encode()
 				return p.String()
 			},
@@ -169,7 +169,7 @@ func TestLoginRefused(t *testing.T) {
 			stderr: "state that does not belong to this login",
 		},
 		{name: "missing code_verifier", allow: true, tamper: func(string) string { return "" }, stderr: "code_verifier is required", exchanges: 1},
-		{name: "wrong code_verifier", allow: true, tamper: func(string) string { return randomString(32) }, stderr: "code_verifier does not match", exchanges: 1},
+		{name: "wrong code_verifier", allow: true, tamper: func(string) string { return safetext.Random(32) }, stderr: "code_verifier does not match", exchanges: 1},
 		{name: "access denied", allow: false, stderr: "access_denied"},
 		{name: "no browser comes back", noBrowse: true, stderr: "no answer from the browser"},
 	}
@@ -217,7 +217,7 @@ func TestCallbackAcceptsOneRequest(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	state := randomString(32)
+	state := safetext.Random(32)
 	cb := serveCallback(ln, state)
 	base := "http://" + ln.Addr().String()
 
@@ -315,8 +315,4 @@ func TestHelpers(t *testing.T) {
 	for _, bad := range []string{"http://localhost:1/callback", "https://127.0.0.1:1/callback", "http://127.0.0.1/callback", "http://127.0.0.1:1/other", "::"} {
 		assert.Empty(t, loopbackPort(bad), bad)
 	}
-	v := randomString(32)
-	assert.Len(t, v, 43)
-	assert.Equal(t, telnyxfake.S256Challenge(v), s256(v))
-	assert.False(t, slices.Contains([]string{randomString(32)}, randomString(32)))
 }

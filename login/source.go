@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -142,7 +143,7 @@ func (s *Source) refresh(ctx context.Context) (string, error) {
 	if _, err := s.store.Save(next); err != nil {
 		// The new pair works for this process; the next start will not
 		// find the rotated refresh token and must log in again.
-		fmt.Fprintf(s.warn, "telnyx-oauth-mcp: the refreshed Telnyx login could not be stored (%s); after a restart, run `telnyx-oauth-mcp login` again\n", oneLine(err))
+		fmt.Fprintf(s.warn, "telnyx-oauth-mcp: the refreshed Telnyx login could not be stored (%s); after a restart, run `telnyx-oauth-mcp login` again\n", safetext.OneLine(err.Error()))
 	}
 	return next.AccessToken, nil
 }
@@ -153,11 +154,11 @@ func refreshError(err error) error {
 	var unknown *telnyxapi.OutcomeUnknownError
 	switch {
 	case errors.As(err, &apiErr) && apiErr.Status >= 400 && apiErr.Status < 500:
-		return fmt.Errorf("the stored Telnyx login has expired or was revoked (%s): run `telnyx-oauth-mcp login` again", oneLine(err))
+		return fmt.Errorf("the stored Telnyx login has expired or was revoked (%s): run `telnyx-oauth-mcp login` again", safetext.OneLine(err.Error()))
 	case errors.As(err, &unknown):
-		return fmt.Errorf("refreshing the stored Telnyx login failed midway (%s); its refresh token may be used up: run `telnyx-oauth-mcp login` again", oneLine(err))
+		return fmt.Errorf("refreshing the stored Telnyx login failed midway (%s); its refresh token may be used up: run `telnyx-oauth-mcp login` again", safetext.OneLine(err.Error()))
 	default:
-		return fmt.Errorf("could not refresh the stored Telnyx login (%s); try again, and if this persists run `telnyx-oauth-mcp login` again", oneLine(err))
+		return fmt.Errorf("could not refresh the stored Telnyx login (%s); try again, and if this persists run `telnyx-oauth-mcp login` again", safetext.OneLine(err.Error()))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
@@ -154,7 +155,7 @@ func TestRefreshFailure(t *testing.T) {
 	r, _ := loggedIn(t, true)
 	c, _ := r.stored()
 	c.Expiry = time.Now().Add(-time.Minute)
-	c.RefreshToken = "REFRESHCANARY-" + randomString(16) // not one the fake issued
+	c.RefreshToken = "REFRESHCANARY-" + safetext.Random(16) // not one the fake issued
 	_, err := r.store.Save(c)
 	require.NoError(t, err)
 

@@ -24,6 +24,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/loopback"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // DefaultBaseURL is the production API base. The /.well-known/ documents
@@ -218,7 +221,7 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("base URL %q: must be an absolute https URL", raw)
 	}
-	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.IsHost(u.Hostname()) {
 		return nil, fmt.Errorf("base URL %q: plain http is only allowed for loopback hosts (127.0.0.1, ::1, localhost)", raw)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
@@ -227,15 +230,6 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
-}
-
-// IsLoopbackHost reports whether host names this machine only.
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func defaultTransport() http.RoundTripper {
@@ -375,7 +369,7 @@ func (c *Client) check(ctx context.Context, cl *call, status int, header http.He
 		if cl.redirectOK {
 			return status, header, nil
 		}
-		return status, header, &RedirectError{Operation: cl.op, Status: status, Location: clip(scrub(sanitizeText(redactLocation(header.Get("Location")))), 300)}
+		return status, header, &RedirectError{Operation: cl.op, Status: status, Location: safetext.Clip(scrub(safetext.Sanitize(redactLocation(header.Get("Location")))), 300)}
 	}
 	apiErr := parseAPIError(cl.op, status, header, body, scrub)
 	if wait, asked := retryAfter(header, time.Now()); asked {
@@ -583,8 +577,8 @@ func (c *Client) decode(cl *call, status int, header http.Header, body []byte, o
 		return &ResponseError{
 			Operation:   cl.op,
 			Status:      status,
-			RequestID:   cleanHeader(header.Get("X-Request-Id")),
-			ContentType: clip(sanitizeText(header.Get("Content-Type")), 100),
+			RequestID:   safetext.Clip(safetext.Sanitize(header.Get("X-Request-Id")), 100),
+			ContentType: safetext.Clip(safetext.Sanitize(header.Get("Content-Type")), 100),
 			Excerpt:     excerpt(header.Get("Content-Type"), body, scrub),
 			Reason:      reason,
 		}
@@ -733,10 +727,6 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// locationSecrets are the parameters of a redirect target whose values are
-// secrets: an authorization code, tokens.
-var locationSecrets = []string{"code", "consent_token", "token", "access_token", "refresh_token", "id_token", "code_verifier", "client_secret"}
-
 // redactLocation masks the secret parameters, in the query or the
 // fragment, of a redirect target that goes into an error.
 func redactLocation(loc string) string {
@@ -750,7 +740,7 @@ func redactLocation(loc string) string {
 			return "[redacted]", true
 		}
 		changed := false
-		for _, name := range locationSecrets {
+		for _, name := range safetext.SecretParams {
 			if vs, ok := q[name]; ok {
 				for i := range vs {
 					vs[i] = "[redacted]"

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // APIError is a non-2xx answer from the Telnyx API. Both error shapes the API
@@ -209,7 +209,7 @@ type errorBody struct {
 
 // parseAPIError builds the APIError of a non-2xx response body.
 func parseAPIError(op string, status int, header http.Header, body []byte, scrub func(string) string) *APIError {
-	e := &APIError{Operation: op, Status: status, RequestID: cleanHeader(header.Get("X-Request-Id"))}
+	e := &APIError{Operation: op, Status: status, RequestID: safetext.Clip(safetext.Sanitize(header.Get("X-Request-Id")), 100)}
 	var eb errorBody
 	if isJSON(header.Get("Content-Type"), body) && json.Unmarshal(body, &eb) == nil && (len(eb.Errors) > 0 || eb.Error != "") {
 		if len(eb.Errors) > 0 {
@@ -247,10 +247,10 @@ func parseAPIError(op string, status int, header http.Header, body []byte, scrub
 	} else {
 		e.Excerpt = excerpt(header.Get("Content-Type"), body, scrub)
 	}
-	e.Code = clip(scrub(sanitizeText(e.Code)), 64)
-	e.Title = clip(scrub(sanitizeText(e.Title)), 200)
-	e.Detail = clip(scrub(sanitizeText(e.Detail)), 500)
-	e.Source = clip(scrub(sanitizeText(e.Source)), 200)
+	e.Code = safetext.Clip(scrub(safetext.Sanitize(e.Code)), 64)
+	e.Title = safetext.Clip(scrub(safetext.Sanitize(e.Title)), 200)
+	e.Detail = safetext.Clip(scrub(safetext.Sanitize(e.Detail)), 500)
+	e.Source = safetext.Clip(scrub(safetext.Sanitize(e.Source)), 200)
 	if len(e.InvalidFields) > 0 {
 		clean := make(map[string][]string, len(e.InvalidFields))
 		n := 0
@@ -258,12 +258,12 @@ func parseAPIError(op string, status int, header http.Header, body []byte, scrub
 			if n++; n > 20 {
 				break
 			}
-			key := clip(scrub(sanitizeText(k)), 100)
+			key := safetext.Clip(scrub(safetext.Sanitize(k)), 100)
 			for i, m := range msgs {
 				if i >= 5 {
 					break
 				}
-				clean[key] = append(clean[key], clip(scrub(sanitizeText(m)), 200))
+				clean[key] = append(clean[key], safetext.Clip(scrub(safetext.Sanitize(m)), 200))
 			}
 		}
 		e.InvalidFields = clean
@@ -321,23 +321,23 @@ func excerpt(contentType string, body []byte, scrub func(string) string) string 
 		visible := plainText(text)
 		text = "HTML page"
 		if title != "" {
-			text += " " + strconv.Quote(clip(title, htmlTextLimit))
+			text += " " + strconv.Quote(safetext.Clip(title, htmlTextLimit))
 		}
 		if visible != "" {
-			text += ": " + strconv.Quote(clip(visible, htmlTextLimit))
+			text += ": " + strconv.Quote(safetext.Clip(visible, htmlTextLimit))
 		}
 	}
-	text = strings.Join(strings.Fields(sanitizeText(text)), " ")
+	text = safetext.OneLine(text)
 	// Scrub before cutting, so that a secret straddling the cut cannot
 	// survive as a prefix.
-	return clip(scrub(text), excerptLimit)
+	return safetext.Clip(scrub(text), excerptLimit)
 }
 
 // plainText is the text of an HTML fragment: tags removed, entities
 // decoded, invisible characters dropped, white space folded.
 func plainText(fragment string) string {
 	fragment = reTag().ReplaceAllString(fragment, " ")
-	return strings.Join(strings.Fields(sanitizeText(html.UnescapeString(fragment))), " ")
+	return safetext.OneLine(html.UnescapeString(fragment))
 }
 
 // htmlTextLimit caps what is kept of an HTML page.
@@ -350,81 +350,6 @@ func looksLikeHTML(s string) bool {
 	}
 	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html")
 }
-
-// clip cuts s to at most n runes, the mark of the cut included.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	if n < 1 {
-		return ""
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
-// sanitizeText removes control characters (other than ordinary spaces),
-// zero-width and bidirectional formatting characters, and Unicode tag
-// characters: the invisible text used to hide instructions from people while
-// a model still reads them. Invalid UTF-8 is dropped.
-func sanitizeText(s string) string {
-	// Most API text is printable ASCII, which has nothing to remove: say so
-	// without decoding runes.
-	ascii := 0
-	for ascii < len(s) && s[ascii] >= 0x20 && s[ascii] < 0x7f {
-		ascii++
-	}
-	if ascii == len(s) {
-		return s
-	}
-	clean := true
-	for _, r := range s[ascii:] {
-		if r == utf8.RuneError || unwanted(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		if r == utf8.RuneError {
-			continue
-		}
-		if unwanted(r) {
-			if r == '\n' || r == '\t' || r == '\r' {
-				b.WriteByte(' ')
-			}
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// SanitizeText is sanitizeText for the tool layer, which applies the same
-// rule to every string the API returns.
-func SanitizeText(s string) string { return sanitizeText(s) }
-
-func unwanted(r rune) bool {
-	switch {
-	case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-		return true
-	case r == 0x00ad, r == 0x034f, r == 0x061c, r == 0x115f, r == 0x1160, r == 0x17b4, r == 0x17b5, r == 0x180e:
-		return true
-	case r >= 0x200b && r <= 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2060 && r <= 0x206f:
-		return true
-	case r == 0x3164, r == 0xfeff, r == 0xffa0, r >= 0xfff0 && r <= 0xfffb:
-		return true
-	case r >= 0xe0000 && r <= 0xe0fff: // tag characters and variation selectors supplement
-		return true
-	}
-	return unicode.Is(unicode.Cf, r)
-}
-
-func cleanHeader(v string) string { return clip(sanitizeText(v), 100) }
 
 func isJSON(contentType string, body []byte) bool {
 	ct := strings.ToLower(contentType)

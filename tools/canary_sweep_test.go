@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
@@ -315,7 +316,7 @@ func TestCanarySweepSuccesses(t *testing.T) {
 		AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials, telnyxfake.GrantAuthorizationCode, telnyxfake.GrantRefreshToken},
 		AllowedScopes:     []string{"admin"}, RedirectURIs: []string{confRedirect}})
 	// Canaries the fake mints: the consent token now, the rest as calls return them.
-	consent := h.fake.NewConsentToken(conf.ClientID, confRedirect, "admin", "st", telnyxfake.S256Challenge(c["code verifier"]), "S256")
+	consent := h.fake.NewConsentToken(conf.ClientID, confRedirect, "admin", "st", safetext.S256(c["code verifier"]), "S256")
 	c["consent token"] = consent
 
 	ran := map[string]bool{}

@@ -14,7 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // Confirmer enforces human confirmation of destructive calls on the server
@@ -132,7 +132,7 @@ func (c *call) confirm(ctx context.Context, confirmArg string, subject string, f
 	// without control, zero-width or bidi characters (or line breaks that
 	// would forge lines of the question).
 	for i, d := range t.details {
-		t.details[i] = telnyxapi.SanitizeText(d)
+		t.details[i] = safetext.Sanitize(d)
 	}
 	if supportsFormElicitation(ctx) {
 		msg := t.action + "?\n" + strings.Join(t.details, "\n") + "\n" + t.effect
@@ -165,7 +165,7 @@ func (c *call) confirm(ctx context.Context, confirmArg string, subject string, f
 		t.action+":",
 		"  "+strings.Join(t.details, "\n  "),
 		t.effect,
-		`Next: show this to the user and ask. Only if they approve, call `+c.spec.name+` again with the same arguments and "confirm": "`+telnyxapi.SanitizeText(t.id)+`".`)
+		`Next: show this to the user and ask. Only if they approve, call `+c.spec.name+` again with the same arguments and "confirm": "`+safetext.Sanitize(t.id)+`".`)
 	return declined, "", stopWith(mcp.NewToolResultError(preview))
 }
 
@@ -210,11 +210,9 @@ func digest(s string) string {
 }
 
 func (cf *Confirmer) mint(tool, subject, principal string) string {
-	var nonce [9]byte
-	_, _ = rand.Read(nonce[:])
 	p, _ := json.Marshal(statePayload{
 		Tool: tool, Subject: digest(subject), Principal: digest(principal),
-		Expires: cf.now().Add(cf.ttl).Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce[:]),
+		Expires: cf.now().Add(cf.ttl).Unix(), Nonce: safetext.Random(9),
 	})
 	body := base64.RawURLEncoding.EncodeToString(p)
 	return body + "." + cf.sign(body)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"io"
 	"log/slog"
@@ -335,7 +336,7 @@ func (h *harness) rawAPI(t *testing.T, method, path string, header http.Header, 
 // authorization code, bound to verifier by an S256 challenge.
 func (h *harness) authCode(t *testing.T, clientID, redirectURI, scope, verifier string) string {
 	t.Helper()
-	token := h.fake.NewConsentToken(clientID, redirectURI, scope, "st", telnyxfake.S256Challenge(verifier), "S256")
+	token := h.fake.NewConsentToken(clientID, redirectURI, scope, "st", safetext.S256(verifier), "S256")
 	body, _ := json.Marshal(map[string]any{"allowed": true, "consent_token": token})
 	out := h.rawAPI(t, http.MethodPost, "/oauth/grants",
 		http.Header{"Authorization": {"Bearer " + h.apiKey}, "Content-Type": {"application/json"}}, string(body))

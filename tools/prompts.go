@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/jsonrpc"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -170,12 +171,12 @@ func (p promptSet) setUpClient(ctx context.Context, req mcp.GetPromptRequest) (*
 	var uris, problems []string
 	for _, u := range strings.FieldsFunc(args["redirect_uris"], func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
 		if err := checkRedirectURI(u); err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", telnyxapi.SanitizeText(u), err))
+			problems = append(problems, fmt.Sprintf("%s: %v", safetext.Sanitize(u), err))
 			continue
 		}
 		uris = append(uris, u)
 	}
-	name := truncateRunes(telnyxapi.SanitizeText(strings.TrimSpace(args["app_name"])), maxNameRunes)
+	name := safetext.Clip(safetext.Sanitize(strings.TrimSpace(args["app_name"])), maxNameRunes)
 
 	type proposal struct {
 		Name              string   `json:"name"`
@@ -254,7 +255,7 @@ func (p promptSet) supportedScopes(ctx context.Context) ([]string, error) {
 	}
 	out := make([]string, 0, len(md.ScopesSupported))
 	for _, s := range md.ScopesSupported {
-		out = append(out, truncateRunes(telnyxapi.SanitizeText(s), 64))
+		out = append(out, safetext.Clip(safetext.Sanitize(s), 64))
 	}
 	return out, nil
 }
@@ -366,7 +367,7 @@ func (p promptSet) clientNames(ctx context.Context, api *telnyxapi.Client) map[s
 			return names
 		}
 		for _, c := range list.Data {
-			names[c.ClientID] = truncateRunes(telnyxapi.SanitizeText(c.Name), maxNameRunes)
+			names[c.ClientID] = safetext.Clip(safetext.Sanitize(c.Name), maxNameRunes)
 		}
 		if !list.Meta.HasMore() {
 			break
@@ -416,7 +417,7 @@ func (p promptSet) debugToken(ctx context.Context, req mcp.GetPromptRequest) (*m
 
 	data := p.jsonBlock(&r) // sanitizes r before any of it is quoted below
 	var b strings.Builder
-	fmt.Fprintf(&b, "Explain why my OAuth access token (ending %s) works or not, and what I should do next.\n\n", maskSecret(token))
+	fmt.Fprintf(&b, "Explain why my OAuth access token (ending %s) works or not, and what I should do next.\n\n", safetext.Mask(token))
 	b.WriteString("The server checked it already: introspection asks Telnyx whether the token is active (it sees revocation); verification checks the signature against the JWKS, the expiry and the issuer locally (it cannot see revocation).\n")
 	if hint := diagnose(r.Introspection, r.Verification); hint != "" {
 		b.WriteString("In short: " + hint + "\n")
@@ -451,12 +452,4 @@ func diagnose(intro *telnyxapi.IntrospectResponse, v *VerifyTokenOutput) string 
 // errorText is the message a tool would give for err.
 func (d Deps) errorText(name string, err error) string {
 	return d.resourceError(name, "", err).Error()
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

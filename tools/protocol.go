@@ -2,18 +2,12 @@ package tools
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"net/url"
 	"strings"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
-
-// secretParams are query parameters whose values are secrets wherever a URL
-// is shown: codes and tokens carried by redirects.
-var secretParams = []string{"code", "consent_token", "token", "access_token", "refresh_token", "id_token", "code_verifier"}
 
 // redactURL masks the values of secret query parameters in a URL.
 func redactURL(raw string) string {
@@ -23,10 +17,10 @@ func redactURL(raw string) string {
 	}
 	q := u.Query()
 	changed := false
-	for _, name := range secretParams {
+	for _, name := range safetext.SecretParams {
 		if vs, ok := q[name]; ok {
 			for i := range vs {
-				vs[i] = maskSecret(vs[i])
+				vs[i] = safetext.Mask(vs[i])
 			}
 			changed = true
 		}
@@ -36,7 +30,7 @@ func redactURL(raw string) string {
 	}
 	// The consent page carries its token in the path on some deployments.
 	if i := strings.Index(u.Path, "/consent/"); i >= 0 {
-		u.Path = u.Path[:i] + "/consent/" + maskSecret(u.Path[i+len("/consent/"):])
+		u.Path = u.Path[:i] + "/consent/" + safetext.Mask(u.Path[i+len("/consent/"):])
 		u.RawPath = ""
 	}
 	return u.String()
@@ -89,15 +83,14 @@ func BuildOAuthAuthorizeURL(d Deps) Tool {
 			CodeChallenge: in.CodeChallenge, CodeChallengeMethod: in.CodeChallengeMethod,
 		}
 		if p.State == "" {
-			p.State = randomString(16)
+			p.State = safetext.Random(16)
 		}
 		out := &AuthorizeURLOutput{State: p.State}
 		switch {
 		case in.NoPKCE:
 		case p.CodeChallenge == "":
-			out.CodeVerifier = randomString(32)
-			sum := sha256.Sum256([]byte(out.CodeVerifier))
-			p.CodeChallenge = base64.RawURLEncoding.EncodeToString(sum[:])
+			out.CodeVerifier = safetext.Random(32)
+			p.CodeChallenge = safetext.S256(out.CodeVerifier)
 			p.CodeChallengeMethod = "S256"
 		case p.CodeChallengeMethod == "":
 			p.CodeChallengeMethod = "S256"
@@ -123,14 +116,6 @@ func BuildOAuthAuthorizeURL(d Deps) Tool {
 // the code.
 var errPlainChallenge = &telnyxapi.InvalidArgumentError{Field: "code_challenge_method", Reason: "plain is refused: " +
 	"OAuth 2.1 requires S256 for public clients, since a plain challenge is the verifier itself; omit the method for S256 " + insecureOAuthOptOut}
-
-// randomString is n random bytes, base64url-encoded: 43 characters for 32
-// bytes, the RFC 7636 length of a verifier.
-func randomString(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
 
 // clientAuthInput is how a token or introspection call authenticates the
 // OAuth client when not as the server's own client (if it has one). The

@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/jsonrpc"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -224,7 +225,7 @@ func templateArg(args map[string]any, name string) string {
 // resourceError maps a failure to the message a client sees, with the same
 // wording (and the same care about what leaks) as tool errors.
 func (d Deps) resourceError(uri, notFound string, err error) error {
-	res := d.errorResult(&spec{name: "reading " + telnyxapi.SanitizeText(uri), notFound: notFound}, err)
+	res := d.errorResult(&spec{name: "reading " + safetext.Sanitize(uri), notFound: notFound}, err)
 	var parts []string
 	for _, c := range res.Content {
 		if tc, ok := c.(mcp.TextContent); ok {
@@ -330,6 +331,6 @@ func recoverInto(d Deps, name string, err *error) {
 	if p := recover(); p != nil {
 		ref := newRef()
 		d.logger().Error("handler panicked", "handler", name, "ref", ref, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		*err = fmt.Errorf("internal error in %s (reference %s); the server keeps running", telnyxapi.SanitizeText(name), ref)
+		*err = fmt.Errorf("internal error in %s (reference %s); the server keeps running", safetext.Sanitize(name), ref)
 	}
 }

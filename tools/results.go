@@ -14,6 +14,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -128,26 +129,14 @@ func shape(v reflect.Value, redact, secret bool) {
 
 func cleanString(s string, mask bool) string {
 	if mask {
-		return maskSecret(s)
+		return safetext.Mask(s)
 	}
-	s = telnyxapi.SanitizeText(s)
+	s = safetext.Sanitize(s)
 	if len(s) > maxStringRunes && utf8.RuneCountInString(s) > maxStringRunes {
 		r := []rune(s)
 		s = string(r[:maxStringRunes]) + fmt.Sprintf("…[truncated %d characters]", len(r)-maxStringRunes)
 	}
 	return s
-}
-
-// maskSecret keeps the last four characters, enough to tell two secrets
-// apart and too few to use one.
-func maskSecret(s string) string {
-	if s == "" {
-		return ""
-	}
-	if len(s) <= 8 {
-		return "****"
-	}
-	return "****" + s[len(s)-4:]
 }
 
 func invalidArgs(err error) *mcp.CallToolResult {
@@ -240,7 +229,7 @@ func (d Deps) errorResult(s *spec, err error) *mcp.CallToolResult {
 	default:
 		msg = err.Error()
 	}
-	return mcp.NewToolResultError(telnyxapi.SanitizeText(msg))
+	return mcp.NewToolResultError(safetext.Sanitize(msg))
 }
 
 func statusHint(s *spec, creds CredentialSource, e *telnyxapi.APIError) string {

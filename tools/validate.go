@@ -5,7 +5,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/loopback"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // checkRedirectURIs enforces what a redirect URI may be: https, or plain
@@ -31,7 +32,7 @@ func checkRedirectURI(raw string) error {
 		return fmt.Errorf("must not contain a fragment (#)")
 	case u.Scheme == "https" && u.Host != "":
 		return nil
-	case u.Scheme == "http" && u.Host != "" && telnyxapi.IsLoopbackHost(u.Hostname()):
+	case u.Scheme == "http" && u.Host != "" && loopback.IsHost(u.Hostname()):
 		return nil
 	case u.Scheme == "http":
 		return fmt.Errorf("plain http is allowed only for loopback hosts (127.0.0.1, [::1], localhost); use https")
@@ -66,4 +67,4 @@ func errorf(format string, args ...any) error { return fmt.Errorf(format, args..
 
 // quote shows a name from the API inside a confirmation, so that text in it
 // reads as data, not as part of the question.
-func quote(s string) string { return fmt.Sprintf("%q", telnyxapi.SanitizeText(s)) }
+func quote(s string) string { return fmt.Sprintf("%q", safetext.Sanitize(s)) }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // maxPending bounds the server's own requests one Conn remembers while
@@ -213,7 +215,7 @@ func (c *Conn) replyError(p []byte, written []byte) []byte {
 	if code, text, ok := unmark(msg.Error.Message); ok && msg.Error.Code == CodeInternal {
 		msg.Error.Code, msg.Error.Message = code, text
 	}
-	msg.Error.Message = Clip(msg.Error.Message, maxErrorMessage)
+	msg.Error.Message = safetext.ClipBytes(msg.Error.Message, maxErrorMessage)
 	if len(msg.Error.Data) > maxErrorData {
 		msg.Error.Data = nil
 	}

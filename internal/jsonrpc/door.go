@@ -23,6 +23,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // JSON-RPC and MCP error codes the door and the edge use.
@@ -313,9 +315,9 @@ func (f *frame) add(key string) *Refusal {
 
 func duplicate(first, again string) *Refusal {
 	if first == again {
-		return invalidRequest("duplicate key " + Clip(strconv.Quote(again), 64) + ": each key may appear once in an object")
+		return invalidRequest("duplicate key " + safetext.ClipBytes(strconv.Quote(again), 64) + ": each key may appear once in an object")
 	}
-	return invalidRequest("duplicate key " + Clip(strconv.Quote(again), 64) + " (also written " + Clip(strconv.Quote(first), 64) +
+	return invalidRequest("duplicate key " + safetext.ClipBytes(strconv.Quote(again), 64) + " (also written " + safetext.ClipBytes(strconv.Quote(first), 64) +
 		"): keys that differ only in case are refused, since readers disagree on which one counts")
 }
 
@@ -371,7 +373,7 @@ func (s *scan) finish() (*Message, *Refusal) {
 		}
 	case "prompts/get":
 		if s.nonStrArg != "" {
-			return fail("prompt argument " + Clip(strconv.Quote(s.nonStrArg), 64) + " must be a string: MCP passes every prompt argument as a string")
+			return fail("prompt argument " + safetext.ClipBytes(strconv.Quote(s.nonStrArg), 64) + " must be a string: MCP passes every prompt argument as a string")
 		}
 	case "resources/read":
 		if s.uriSet {
@@ -380,7 +382,7 @@ func (s *scan) finish() (*Message, *Refusal) {
 				return fail("uri must be a string, such as telnyx-oauth://clients/{client_id}; resources/list and resources/templates/list name them")
 			}
 			if p, err := url.Parse(u); err != nil || p.Scheme == "" {
-				return fail("uri " + Clip(strconv.Quote(u), 128) + " is not an absolute URI; resources/list and resources/templates/list name the ones this server has")
+				return fail("uri " + safetext.ClipBytes(strconv.Quote(u), 128) + " is not an absolute URI; resources/list and resources/templates/list name the ones this server has")
 			}
 		}
 	}
@@ -401,17 +403,4 @@ func validToolName(name string) bool {
 		}
 	}
 	return true
-}
-
-// Clip shortens s to at most n bytes (on a rune boundary), marking the cut,
-// so that a name echoed into an error keeps the error small.
-func Clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes, clipped)"
 }

@@ -145,14 +145,6 @@ func TestInspectBoundsDepth(t *testing.T) {
 	assert.Contains(t, ref.Message, "nests deeper")
 }
 
-func TestClip(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, "short", Clip("short", 10))
-	got := Clip(strings.Repeat("é", 100), 11)
-	assert.True(t, strings.HasPrefix(got, "ééééé…("), got)
-	assert.Contains(t, got, "200 bytes, clipped")
-}
-
 // FuzzFrontDoor feeds the front door look-alike envelopes (and whatever
 // the fuzzer makes of them) and checks the property it exists for: a
 // message it lets through reads the same to encoding/json, which mcp-go

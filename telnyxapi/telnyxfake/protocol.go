@@ -1,7 +1,6 @@
 package telnyxfake
 
 import (
-	"crypto/sha256"
 	"crypto/subtle"
 	"html"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 // scopeInfo is a scope as the consent details describe it ({id, name, description}).
@@ -737,16 +738,9 @@ func validVerifier(v string) bool {
 func pkceMatches(method, challenge, verifier string) bool {
 	want := verifier
 	if method == "S256" {
-		want = S256Challenge(verifier)
+		want = safetext.S256(verifier)
 	}
 	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
-}
-
-// S256Challenge returns the S256 code_challenge of a verifier, BASE64URL(SHA256(verifier)), for
-// tests building PKCE flows.
-func S256Challenge(verifier string) string {
-	sum := sha256.Sum256([]byte(verifier))
-	return b64.EncodeToString(sum[:])
 }
 
 // withParams adds params to the query of a redirect URI, keeping the query it already has.

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
 func basic(id, secret string) string {
@@ -221,7 +223,7 @@ func introspect(t *testing.T, h *harness, tok string) map[string]any {
 func TestAuthorizationCodeFlowWithPKCE(t *testing.T) {
 	t.Parallel()
 	h := start(t, Options{Seed: true})
-	challenge := S256Challenge(testVerifier)
+	challenge := safetext.S256(testVerifier)
 	assert.Equal(t, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", challenge, "RFC 7636 appendix B")
 
 	// 1. authorize → 302 to the consent page
@@ -369,7 +371,7 @@ func TestAuthorizeErrors(t *testing.T) {
 	t.Parallel()
 	h := start(t, Options{Seed: true})
 	good := url.Values{"response_type": {"code"}, "client_id": {MobileClientID}, "redirect_uri": {MobileRedirectURI},
-		"state": {"xyz"}, "code_challenge": {S256Challenge(testVerifier)}, "code_challenge_method": {"S256"}}
+		"state": {"xyz"}, "code_challenge": {safetext.S256(testVerifier)}, "code_challenge_method": {"S256"}}
 	with := func(k, v string) url.Values {
 		q := url.Values{}
 		for kk, vv := range good {
@@ -566,7 +568,7 @@ func TestDynamicRegistration(t *testing.T) {
 	assert.Equal(t, ClientTypePublic, pub.ClientType)
 	assert.True(t, pub.RequirePKCE)
 	authorize(t, h, url.Values{"response_type": {"code"}, "client_id": {pub.ClientID}, "redirect_uri": {"http://127.0.0.1:33418/callback"},
-		"code_challenge": {S256Challenge(testVerifier)}, "code_challenge_method": {"S256"}})
+		"code_challenge": {safetext.S256(testVerifier)}, "code_challenge_method": {"S256"}})
 
 	// Defaults: authorization_code, code, client_secret_basic, every scope; a secret that never expires.
 	r = h.send("POST", "/oauth/register", `{"redirect_uris":["https://x.example/cb"]}`, "Content-Type", "application/json")
