@@ -71,9 +71,8 @@ func BenchmarkStructuredResult(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				out := &ListClientsOutput{Clients: clonePage(page), Meta: telnyxapi.PaginationMeta{PageNumber: 1, PageSize: 20, TotalPages: 3, TotalResults: 55}, HasMore: true}
-				res, err := d.structured(out)
-				if err != nil || res.IsError {
-					b.Fatal(err)
+				if res := d.structured(out); res.IsError {
+					b.Fatal(res.Content)
 				}
 			}
 		})

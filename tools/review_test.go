@@ -79,7 +79,7 @@ func TestReviewUpdateClearsRedirectURIs(t *testing.T) {
 		AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials}, AllowedScopes: []string{"admin"},
 		RedirectURIs: []string{confRedirect},
 	})
-	out := decode[tools.Client](t, h.ok(t, "update_oauth_client", map[string]any{"client_id": cl.ClientID, "redirect_uris": []string{}, "confirm": cl.ClientID}))
+	out := decode[tools.OAuthClient](t, h.ok(t, "update_oauth_client", map[string]any{"client_id": cl.ClientID, "redirect_uris": []string{}, "confirm": cl.ClientID}))
 	assert.Empty(t, out.RedirectURIs)
 	got, ok := h.fake.Client(cl.ClientID)
 	require.True(t, ok)
