@@ -72,6 +72,9 @@ type Tool struct {
 
 	// inType and outType are the Go types the schemas are generated from.
 	inType, outType reflect.Type
+	// ungenerated names a schema schemas_generated.go lacks, "" when it has
+	// both.
+	ungenerated string
 }
 
 // Name is the tool's name.
@@ -175,8 +178,15 @@ func report[Out any](tc *toolCall, out *Out, err error) *mcp.CallToolResult {
 // from the API are sanitized, and secrets are masked when the policy says
 // so.
 func build[In, Out any](d Deps, s spec, confirms bool, run func(ctx context.Context, tc *toolCall, in *In) *mcp.CallToolResult) Tool {
-	input := schemaOf[In](inputRole)
-	output := schemaOf[Out](outputRole)
+	inType, outType := reflect.TypeFor[In](), reflect.TypeFor[Out]()
+	input, output := schemaOf(inputRole, inType), schemaOf(outputRole, outType)
+	var ungenerated string
+	switch {
+	case input == nil:
+		input, ungenerated = placeholderSchema, "the input schema of "+s.name+" ("+inType.String()+")"
+	case output == nil:
+		output, ungenerated = placeholderSchema, "the output schema of "+s.name+" ("+outType.String()+")"
+	}
 	def := mcp.NewToolWithRawSchema(s.name, s.description, input)
 	def.Title = s.title
 	def.RawOutputSchema = output
@@ -213,7 +223,7 @@ func build[In, Out any](d Deps, s spec, confirms bool, run func(ctx context.Cont
 		return run(ctx, &toolCall{deps: d, spec: sp, client: client, req: req}, in), nil
 	}
 	return Tool{Definition: def, Handler: handler, Toolset: s.toolset, Confirms: confirms,
-		inType: reflect.TypeFor[In](), outType: reflect.TypeFor[Out]()}
+		inType: inType, outType: outType, ungenerated: ungenerated}
 }
 
 // decodeArguments checks a call's arguments against the advertised schema,
