@@ -207,7 +207,7 @@ func TestCanarySweep(t *testing.T) {
 	type variant struct {
 		name string
 		// opts builds the harness options from the canaries.
-		opts func(c canaries) advOptions
+		opts func(c canaries) []option
 		// bearerOnly runs only the calls that use the account bearer, with
 		// the faults that could carry it back.
 		bearerOnly bool
@@ -219,21 +219,21 @@ func TestCanarySweep(t *testing.T) {
 		cfg.MaxRetries = -1
 	}
 	variants := []variant{
-		{name: "API key", opts: func(c canaries) advOptions {
-			return advOptions{apiKey: c["API key"], api: short}
+		{name: "API key", opts: func(c canaries) []option {
+			return []option{withoutConfirmation(), withAPIKey(c["API key"]), withAPIConfig(short)}
 		}},
-		{name: "stored login bearer", bearerOnly: true, opts: func(c canaries) advOptions {
-			return advOptions{apiKey: "-", fake: telnyxfake.Options{APIKey: "KEYfake-" + randomHex(8)}, api: func(cfg *telnyxapi.Config) {
+		{name: "stored login bearer", bearerOnly: true, opts: func(c canaries) []option {
+			return []option{withoutConfirmation(), withAPIKey(""), withRefusedAPIKey(), withAPIConfig(func(cfg *telnyxapi.Config) {
 				short(cfg)
 				cfg.Bearer = plantedBearer{token: c["bearer token"]}
-			}}
+			})}
 		}},
-		{name: "client-credentials bearer", bearerOnly: true, opts: func(c canaries) advOptions {
-			return advOptions{apiKey: "-", fake: telnyxfake.Options{APIKey: "KEYfake-" + randomHex(8)}, api: func(cfg *telnyxapi.Config) {
+		{name: "client-credentials bearer", bearerOnly: true, opts: func(c canaries) []option {
+			return []option{withoutConfirmation(), withAPIKey(""), withRefusedAPIKey(), withAPIConfig(func(cfg *telnyxapi.Config) {
 				short(cfg)
 				cfg.ClientID = "5eed0999-0000-4000-8000-00000000c999"
 				cfg.ClientSecret = c["client secret"]
-			}}
+			})}
 		}},
 	}
 	var mu sync.Mutex
@@ -246,7 +246,7 @@ func TestCanarySweep(t *testing.T) {
 			t.Run(v.name+"/"+call.label, func(t *testing.T) {
 				t.Parallel()
 				c := plantCanaries()
-				h := newAdvHarness(t, v.opts(c))
+				h := newHarness(t, v.opts(c)...)
 				conf := h.fake.AddClient(telnyxfake.Client{ClientID: "5eed0999-0000-4000-8000-00000000c999", Name: "Canary app",
 					ClientType: telnyxfake.ClientTypeConfidential, ClientSecret: c["client secret"],
 					AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials, telnyxfake.GrantAuthorizationCode, telnyxfake.GrantRefreshToken},
@@ -310,7 +310,7 @@ func TestCanarySweep(t *testing.T) {
 func TestCanarySweepSuccesses(t *testing.T) {
 	t.Parallel()
 	c := plantCanaries()
-	h := newAdvHarness(t, advOptions{apiKey: c["API key"]})
+	h := newHarness(t, withoutConfirmation(), withAPIKey(c["API key"]))
 	conf := h.fake.AddClient(telnyxfake.Client{Name: "Canary app", ClientType: telnyxfake.ClientTypeConfidential, ClientSecret: c["client secret"],
 		AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials, telnyxfake.GrantAuthorizationCode, telnyxfake.GrantRefreshToken},
 		AllowedScopes:     []string{"admin"}, RedirectURIs: []string{confRedirect}})

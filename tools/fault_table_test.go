@@ -38,7 +38,7 @@ type faultRow struct {
 
 // faultArgs are valid arguments for each tool of the table, naming fixtures
 // that exist in the fake (so that the next call without a fault works).
-func faultArgs(h *advHarness, tool string) map[string]any {
+func faultArgs(h *harness, tool string) map[string]any {
 	switch tool {
 	case "get_oauth_client", "delete_oauth_client":
 		c := h.fake.AddClient(telnyxfake.Client{Name: "Fixture", ClientType: telnyxfake.ClientTypePublic,
@@ -175,11 +175,11 @@ func TestFaultTable(t *testing.T) {
 
 	for _, row := range faultTable {
 		t.Run(row.name, func(t *testing.T) {
-			o := advOptions{}
+			opts := []option{withoutConfirmation()}
 			if row.short {
-				o.api = func(c *telnyxapi.Config) { c.AttemptTimeout = 150 * time.Millisecond }
+				opts = append(opts, withAPIConfig(func(c *telnyxapi.Config) { c.AttemptTimeout = 150 * time.Millisecond }))
 			}
-			h := newAdvHarness(t, o)
+			h := newHarness(t, opts...)
 			args := faultArgs(h, row.tool)
 			// Warm up, so that what a first call starts once is in the baseline.
 			require.False(t, h.callArgs(t, "list_oauth_clients", map[string]any{}).IsError)
@@ -199,7 +199,7 @@ func TestFaultTable(t *testing.T) {
 			for _, w := range row.want {
 				assert.Contains(t, text, w)
 			}
-			assert.Len(t, h.fake.RequestsFor(row.op), row.requests, "requests for %s: %v", row.op, h.ops())
+			assert.Len(t, h.fake.RequestsFor(row.op), row.requests, "requests for %s: %v", row.op, h.operations())
 			assert.Zero(t, h.fake.PendingFaults(row.op), "every scripted fault was hit")
 			assert.Less(t, took, 5*time.Second, "bounded by timeouts and backoff, not by the fault")
 			t.Logf("%s → %s (%s)", row.name, text, took.Round(time.Millisecond))
@@ -220,7 +220,7 @@ func TestFaultTable(t *testing.T) {
 // would allocate more than 100 MiB (the body and its copy) and keep 50 MiB
 // live at the end of the read.
 func TestFaultTableHeapBounded(t *testing.T) {
-	h := newAdvHarness(t, advOptions{})
+	h := newHarness(t, withoutConfirmation())
 	require.False(t, h.callArgs(t, "get_oauth_jwks", nil).IsError)
 	h.fake.Inject(telnyxfake.OpGetJWKS, faultinject.LargeBody(http.StatusOK, 50<<20))
 
@@ -268,11 +268,11 @@ func TestFaultTableHeapBounded(t *testing.T) {
 // to baseline.
 func TestFaultTableExpiredToken(t *testing.T) {
 	const secret = "SECRETCANARY-cc-0123456789abcdef"
-	h := newAdvHarness(t, advOptions{apiKey: "-", fake: telnyxfake.Options{APIKey: "KEYfake-" + randomHex(8)},
-		api: func(c *telnyxapi.Config) {
+	h := newHarness(t, withoutConfirmation(), withAPIKey(""), withRefusedAPIKey(),
+		withAPIConfig(func(c *telnyxapi.Config) {
 			c.ClientID = "5eed0999-0000-4000-8000-00000000c999"
 			c.ClientSecret = secret
-		}})
+		}))
 	h.fake.AddClient(telnyxfake.Client{ClientID: "5eed0999-0000-4000-8000-00000000c999", Name: "Automation", ClientType: telnyxfake.ClientTypeConfidential,
 		ClientSecret: secret, AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials}, AllowedScopes: []string{"admin"}})
 

@@ -25,7 +25,7 @@ var lookAlikes = []string{"..;", ".;", "a\u2215b", "a\uff0fb", "\u2024\u2024", "
 // rule refuses, and a real UUID and a JWT-shaped consent token pass.
 func TestIDAllowListInTemplatesAndCompletions(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 	for _, id := range lookAlikes {
 		e.fake.AddClient(telnyxfake.Client{ClientID: "5eed" + id, Name: "odd", ClientType: telnyxfake.ClientTypePublic})
 	}

@@ -194,7 +194,7 @@ func TestInjectedAPIStringsAreSanitized(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.tool, func(t *testing.T) {
 			t.Parallel()
-			h := newAdvHarness(t, advOptions{})
+			h := newHarness(t, withoutConfirmation())
 			status := tc.status
 			if status == 0 {
 				status = http.StatusOK
@@ -220,7 +220,7 @@ func TestInjectedAPIStringsAreSanitized(t *testing.T) {
 				assert.NotContains(t, resultText(res), raw)
 			}
 
-			assert.Equal(t, []string{tc.op}, h.ops(), "one request, and none that the data asked for")
+			assert.Equal(t, []string{tc.op}, h.operations(), "one request, and none that the data asked for")
 			assert.Zero(t, h.fake.PendingFaults(tc.op))
 		})
 	}

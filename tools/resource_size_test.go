@@ -16,7 +16,7 @@ import (
 // would otherwise go whole into the model's context.
 func TestResourceSizeIsCapped(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 	member := strings.Repeat("k", 8000)
 	var keys []string
 	for i := range 40 {
