@@ -51,7 +51,7 @@ var fuzzIDTools = []fuzzIDTool{
 // through the tools layer: either the call fails with zero upstream
 // requests, or exactly one request goes out, whose escaped path ends in the
 // id as exactly one segment (or whose body carries it, for consent), with
-// no query. SECURITY.md A5. The confirmation gate is off so that an
+// no query. The confirmation gate is off so that an
 // accepted id makes exactly one request.
 func FuzzToolIDs(f *testing.F) {
 	h := newHarness(f, withoutConfirmation())

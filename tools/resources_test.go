@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -242,4 +244,25 @@ func TestExtrasRecoverPanics(t *testing.T) {
 	assert.ErrorContains(t, err, "internal error in completion")
 	_, err = e.mcp.ListTools(t.Context(), mcp.ListToolsRequest{})
 	assert.NoError(t, err, "the server keeps serving")
+}
+
+// A resource is capped like a tool result: a JWKS of many long members
+// would otherwise go whole into the model's context.
+func TestResourceSizeIsCapped(t *testing.T) {
+	t.Parallel()
+	e := newHarness(t, sandbox())
+	member := strings.Repeat("k", 8000)
+	var keys []string
+	for i := range 40 {
+		keys = append(keys, fmt.Sprintf(`{"kid":"k%d","kty":"EC","x":%q,"y":%q}`, i, member, member))
+	}
+	e.fake.Inject(telnyxfake.OpGetJWKS, faultinject.Body(http.StatusOK, "application/json", `{"keys":[`+strings.Join(keys, ",")+`]}`))
+
+	msg := e.readResourceError(t, "telnyx-oauth://jwks")
+	assert.Contains(t, msg, "KiB")
+	assert.Less(t, len(msg), 500)
+
+	// The next read, of the fake's real key set, fits.
+	v, _ := e.readResource(t, "telnyx-oauth://jwks")
+	assert.NotEmpty(t, v["keys"])
 }
