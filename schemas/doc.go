@@ -2,6 +2,6 @@
 // returns for it: name, title, description, input and output schemas and
 // annotations. The files are the public interface in reviewable form; the
 // test beside them fails when the server and the files disagree, and
-// `UPDATE_SNAPSHOTS=1 go test ./tools && UPDATE_SNAPSHOTS=1 go test ./schemas`
-// regenerates the schemas, then rewrites them and the README tool table.
+// `go generate ./...` regenerates the schemas (tools/schemas_generated.go),
+// then rewrites these files and the README tool table.
 package schemas

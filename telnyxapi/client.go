@@ -258,8 +258,9 @@ const (
 	authClientOrBearer
 )
 
-// call describes one API operation.
-type call struct {
+// operation describes one API operation: the request do sends and how it
+// reads the answer.
+type operation struct {
 	op         string // operationId from the API spec, used in errors
 	method     string
 	atRoot     bool     // the path hangs off the host root, not the API base
@@ -280,11 +281,11 @@ type call struct {
 	secretAnswer bool
 }
 
-// do runs c and decodes a successful answer into out (which may be nil). It
+// do runs cl and decodes a successful answer into out (which may be nil). It
 // returns the final response status and headers for callers that need them.
 // Each attempt is checked into an error, and the operation's policy decides
 // from that error whether to send it again (see classify).
-func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, error) {
+func (c *Client) do(ctx context.Context, cl *operation, out any) (int, http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.CallTimeout)
 	defer cancel()
 	p := policies[cl.op]
@@ -347,7 +348,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (int, http.Header, e
 // CheckResponse does: nil for a usable answer (decoded into out, or a
 // redirect the call expects), else a typed error. It returns the status and
 // headers the caller of do is given.
-func (c *Client) check(ctx context.Context, cl *call, status int, header http.Header, body []byte, err error, out any, scrub func(string) string) (int, http.Header, error) {
+func (c *Client) check(ctx context.Context, cl *operation, status int, header http.Header, body []byte, err error, out any, scrub func(string) string) (int, http.Header, error) {
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return 0, nil, &sendError{err: ctxErr, callEnded: true}
@@ -381,7 +382,7 @@ func (c *Client) check(ctx context.Context, cl *call, status int, header http.He
 // failure is the error the caller sees when the client stops after attempts
 // attempts with err: a lost connection becomes a TransportError, and a
 // delete's 404 after an ambiguous attempt is marked as likely done.
-func (c *Client) failure(cl *call, p policy, err error, attempts int, reached bool) error {
+func (c *Client) failure(cl *operation, p policy, err error, attempts int, reached bool) error {
 	var send *sendError
 	if errors.As(err, &send) {
 		return &TransportError{Operation: cl.op, Attempts: attempts, Err: send.err}
@@ -394,7 +395,7 @@ func (c *Client) failure(cl *call, p policy, err error, attempts int, reached bo
 }
 
 // attempt sends one HTTP request and reads the whole body through the cap.
-func (c *Client) attempt(ctx context.Context, cl *call) (int, http.Header, []byte, error) {
+func (c *Client) attempt(ctx context.Context, cl *operation) (int, http.Header, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
 	defer cancel()
 	req, err := c.newRequest(ctx, cl)
@@ -453,7 +454,7 @@ func IsCredentialError(err error) bool {
 	return errors.As(err, &ce)
 }
 
-func (c *Client) newRequest(ctx context.Context, cl *call) (*http.Request, error) {
+func (c *Client) newRequest(ctx context.Context, cl *operation) (*http.Request, error) {
 	u := c.endpoint(cl.atRoot, cl.path...)
 	if len(cl.query) > 0 {
 		u.RawQuery = cl.query.Encode()
@@ -513,7 +514,7 @@ func (c *Client) endpoint(atRoot bool, segments ...string) *url.URL {
 	return &u
 }
 
-func (c *Client) usesBearer(cl *call) bool {
+func (c *Client) usesBearer(cl *operation) bool {
 	return cl.auth == authBearer || (cl.auth == authClientOrBearer && !c.hasClientAuth(cl.clientAuth))
 }
 
@@ -521,7 +522,7 @@ func (c *Client) hasClientAuth(a ClientAuth) bool {
 	return a.ClientID != "" || c.HasClientCredentials()
 }
 
-func (c *Client) authorize(ctx context.Context, req *http.Request, cl *call) error {
+func (c *Client) authorize(ctx context.Context, req *http.Request, cl *operation) error {
 	switch cl.auth {
 	case authNone:
 		return nil
@@ -569,7 +570,7 @@ func (c *Client) bearer(ctx context.Context) (string, error) {
 }
 
 // decode reads a 2xx answer into out.
-func (c *Client) decode(cl *call, status int, header http.Header, body []byte, out any, scrub func(string) string) error {
+func (c *Client) decode(cl *operation, status int, header http.Header, body []byte, out any, scrub func(string) string) error {
 	respErr := func(reason string) error {
 		if cl.secretAnswer {
 			body = nil
@@ -627,7 +628,7 @@ func (c *Client) decode(cl *call, status int, header http.Header, body []byte, o
 
 // scrubber removes every credential the call could carry from a text.
 // Upstream error bodies sometimes echo request headers back.
-func (c *Client) scrubber(cl *call) func(string) string {
+func (c *Client) scrubber(cl *operation) func(string) string {
 	secrets := make([]string, 0, 4+len(cl.secrets))
 	for _, s := range []string{c.cfg.APIKey, c.cfg.ClientSecret, cl.clientAuth.ClientSecret} {
 		if len(s) >= 4 {

@@ -22,7 +22,7 @@ func (c *Client) ListClients(ctx context.Context, p ListClientsParams) (*ClientL
 	setIf(q, "filter[name][contains]", p.NameContains)
 	setIf(q, "filter[client_id]", p.ClientID)
 	var out ClientList
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "ListOAuthClients", method: "GET", path: []string{"oauth_clients"}, query: q,
 		auth: authBearer, secretAnswer: true,
 	}, &out)
@@ -50,7 +50,7 @@ func (c *Client) CheckAPIKey(ctx context.Context, key string) error {
 // API reference: https://developers.telnyx.com/api-reference/oauth-clients/create-oauth-client
 func (c *Client) CreateClient(ctx context.Context, r CreateClientRequest) (*OAuthClient, error) {
 	var out OAuthClient
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "CreateOAuthClient", method: "POST", path: []string{"oauth_clients"}, jsonBody: r,
 		auth: authBearer, envelope: true, secretAnswer: true,
 	}, &out)
@@ -68,7 +68,7 @@ func (c *Client) GetClient(ctx context.Context, clientID string) (*OAuthClient, 
 		return nil, err
 	}
 	var out OAuthClient
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "GetOAuthClient", method: "GET", path: []string{"oauth_clients", clientID},
 		auth: authBearer, envelope: true, secretAnswer: true,
 	}, &out)
@@ -87,7 +87,7 @@ func (c *Client) UpdateClient(ctx context.Context, clientID string, r UpdateClie
 		return nil, err
 	}
 	var out OAuthClient
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "UpdateOAuthClient", method: "PUT", path: []string{"oauth_clients", clientID}, jsonBody: r,
 		auth: authBearer, envelope: true, secretAnswer: true,
 	}, &out)
@@ -105,7 +105,7 @@ func (c *Client) DeleteClient(ctx context.Context, clientID string) error {
 	if err := CheckPathValue("client_id", clientID, MaxIDLength); err != nil {
 		return err
 	}
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "DeleteOAuthClient", method: http.MethodDelete, path: []string{"oauth_clients", clientID},
 		auth: authBearer, noContent: true, accept: "*/*",
 	}, nil)

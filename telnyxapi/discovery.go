@@ -8,7 +8,7 @@ import "context"
 // API reference: https://developers.telnyx.com/api-reference/oauth/authorization-server-metadata
 func (c *Client) GetAuthorizationServerMetadata(ctx context.Context) (*AuthorizationServerMetadata, error) {
 	var out AuthorizationServerMetadata
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "GetOAuthAuthorizationServerMetadata", method: "GET", atRoot: true,
 		path: []string{".well-known", "oauth-authorization-server"},
 	}, &out)
@@ -24,7 +24,7 @@ func (c *Client) GetAuthorizationServerMetadata(ctx context.Context) (*Authoriza
 // API reference: https://developers.telnyx.com/api-reference/oauth/protected-resource-metadata
 func (c *Client) GetProtectedResourceMetadata(ctx context.Context) (*ProtectedResourceMetadata, error) {
 	var out ProtectedResourceMetadata
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "GetOAuthProtectedResourceMetadata", method: "GET", atRoot: true,
 		path: []string{".well-known", "oauth-protected-resource"},
 	}, &out)
@@ -40,7 +40,7 @@ func (c *Client) GetProtectedResourceMetadata(ctx context.Context) (*ProtectedRe
 // API reference: https://developers.telnyx.com/api-reference/oauth/jwks
 func (c *Client) GetJWKS(ctx context.Context) (*JWKS, error) {
 	var out JWKS
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "GetOAuthJWKS", method: "GET", path: []string{"oauth", "jwks"},
 	}, &out)
 	if err != nil {

@@ -13,7 +13,7 @@ func (c *Client) ListGrants(ctx context.Context, p PageParams) (*GrantList, erro
 	q := url.Values{}
 	p.encode(q)
 	var out GrantList
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "ListOAuthGrants", method: "GET", path: []string{"oauth_grants"}, query: q,
 		auth: authBearer,
 	}, &out)
@@ -31,7 +31,7 @@ func (c *Client) GetGrant(ctx context.Context, id string) (*OAuthGrant, error) {
 		return nil, err
 	}
 	var out OAuthGrant
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "GetOAuthGrant", method: "GET", path: []string{"oauth_grants", id},
 		auth: authBearer, envelope: true,
 	}, &out)
@@ -50,7 +50,7 @@ func (c *Client) RevokeGrant(ctx context.Context, id string) (*OAuthGrant, error
 		return nil, err
 	}
 	var out OAuthGrant
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "RevokeOAuthGrant", method: http.MethodDelete, path: []string{"oauth_grants", id},
 		auth: authBearer, envelope: true,
 	}, &out)

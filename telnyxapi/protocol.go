@@ -30,7 +30,7 @@ func (p AuthorizeParams) query() url.Values {
 // target. A 302 means the API accepted the client and redirect URI; the HTML
 // error pages (400, 404, 422) become an APIError with a short excerpt.
 func (c *Client) CheckAuthorize(ctx context.Context, p AuthorizeParams) (*AuthorizeCheck, error) {
-	status, header, err := c.do(ctx, &call{
+	status, header, err := c.do(ctx, &operation{
 		op: "AuthorizeOAuth", method: "GET", path: []string{"oauth", "authorize"}, query: p.query(),
 		accept: "text/html", redirectOK: true,
 	}, nil)
@@ -53,7 +53,7 @@ func (c *Client) GetConsent(ctx context.Context, consentToken string) (*Consent,
 		return nil, err
 	}
 	var out Consent
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "GetOAuthConsentToken", method: "GET", path: []string{"oauth", "consent", consentToken},
 		auth: authBearer, envelope: true, secrets: []string{consentToken},
 	}, &out)
@@ -72,7 +72,7 @@ func (c *Client) SubmitConsent(ctx context.Context, consentToken string, allowed
 		return nil, &InvalidArgumentError{Field: "consent_token", Reason: "must not be empty"}
 	}
 	var out ConsentDecision
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "CreateOAuthGrant", method: http.MethodPost, path: []string{"oauth", "grants"},
 		jsonBody: map[string]any{"allowed": allowed, "consent_token": consentToken},
 		auth:     authBearer, secrets: []string{consentToken},
@@ -103,7 +103,7 @@ func (c *Client) ExchangeToken(ctx context.Context, r TokenRequest, auth ClientA
 		form.Set("client_id", auth.ClientID)
 	}
 	var out TokenResponse
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "ExchangeOAuthToken", method: http.MethodPost, path: []string{"oauth", "token"}, formBody: form,
 		auth: authClient, clientAuth: auth, secrets: []string{r.Code, r.CodeVerifier, r.RefreshToken}, secretAnswer: true,
 	}, &out)
@@ -127,7 +127,7 @@ func (c *Client) Introspect(ctx context.Context, token string, auth ClientAuth) 
 		form.Set("client_id", auth.ClientID)
 	}
 	var out IntrospectResponse
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "IntrospectOAuthToken", method: http.MethodPost, path: []string{"oauth", "introspect"}, formBody: form,
 		auth: authClientOrBearer, clientAuth: auth, secrets: []string{token},
 	}, &out)
@@ -143,7 +143,7 @@ func (c *Client) Introspect(ctx context.Context, token string, auth ClientAuth) 
 // API reference: https://developers.telnyx.com/api-reference/oauth/dynamic-client-registration
 func (c *Client) Register(ctx context.Context, r RegisterRequest) (*RegisterResponse, error) {
 	var out RegisterResponse
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op: "RegisterOAuthClient", method: http.MethodPost, path: []string{"oauth", "register"}, jsonBody: r, secretAnswer: true,
 	}, &out)
 	if err != nil {

@@ -60,7 +60,7 @@ func BenchmarkNewRequest(b *testing.B) {
 			PageParams{Number: 2, Size: 50}.encode(q)
 			q.Set("filter[client_type]", "public")
 			q.Set("filter[name][contains]", "demo")
-			req, err := c.newRequest(ctx, &call{op: "ListOAuthClients", method: "GET", path: []string{"oauth_clients"}, query: q, auth: authBearer})
+			req, err := c.newRequest(ctx, &operation{op: "ListOAuthClients", method: "GET", path: []string{"oauth_clients"}, query: q, auth: authBearer})
 			if err != nil || req == nil {
 				b.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func BenchmarkNewRequest(b *testing.B) {
 			AllowedGrantTypes: []string{"authorization_code", "refresh_token"}, RedirectURIs: []string{"https://app.example.com/callback"}}
 		b.ReportAllocs()
 		for b.Loop() {
-			req, err := c.newRequest(ctx, &call{op: "CreateOAuthClient", method: "POST", path: []string{"oauth_clients"}, jsonBody: body, auth: authBearer, envelope: true})
+			req, err := c.newRequest(ctx, &operation{op: "CreateOAuthClient", method: "POST", path: []string{"oauth_clients"}, jsonBody: body, auth: authBearer, envelope: true})
 			if err != nil || req == nil {
 				b.Fatal(err)
 			}

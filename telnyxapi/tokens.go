@@ -72,7 +72,7 @@ func (ts *tokenSource) token(ctx context.Context) (string, error) {
 // Basic, form body grant_type=client_credentials.
 func (c *Client) clientCredentialsToken(ctx context.Context) (string, time.Duration, error) {
 	var tok TokenResponse
-	_, _, err := c.do(ctx, &call{
+	_, _, err := c.do(ctx, &operation{
 		op:           "ExchangeOAuthToken",
 		method:       "POST",
 		path:         []string{"oauth", "token"},

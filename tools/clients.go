@@ -12,8 +12,8 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
-// Client is an OAuth client as the tools return it.
-type Client = telnyxapi.OAuthClient
+// OAuthClient is an OAuth client as the tools return it.
+type OAuthClient = telnyxapi.OAuthClient
 
 // Page holds the pagination arguments every list tool takes.
 type Page struct {
@@ -38,7 +38,7 @@ type ListClientsInput struct {
 
 // ListClientsOutput is one page of clients.
 type ListClientsOutput struct {
-	Clients []Client                 `json:"clients"`
+	Clients []OAuthClient            `json:"clients"`
 	Meta    telnyxapi.PaginationMeta `json:"meta"`
 	HasMore bool                     `json:"has_more" jsonschema_description:"True when later pages exist: call again with page_number+1."`
 }
@@ -48,12 +48,12 @@ func ListOAuthClients(d Deps) Tool {
 	return define(d, spec{
 		name: "list_oauth_clients", title: "List OAuth clients", toolset: ToolsetClients, hints: readHints,
 		description: "List the account's OAuth clients, a page at a time; every other argument filters. Use it to find a client_id.",
-	}, func(ctx context.Context, c *call, in *ListClientsInput) (*ListClientsOutput, error) {
+	}, func(ctx context.Context, tc *toolCall, in *ListClientsInput) (*ListClientsOutput, error) {
 		var verified *bool
 		if in.Verified != nil {
 			verified = in.Verified
 		}
-		list, err := c.client.ListClients(ctx, telnyxapi.ListClientsParams{
+		list, err := tc.client.ListClients(ctx, telnyxapi.ListClientsParams{
 			Page: in.params(), ClientType: in.ClientType, Verified: verified,
 			AllowedGrantTypesContains: in.AllowedGrantType, Name: in.Name, NameContains: in.NameContains, ClientID: in.ClientID,
 		})
@@ -101,9 +101,9 @@ type CreateClientInput struct {
 
 // CreateClientOutput is the new client, with its secret when confidential.
 type CreateClientOutput struct {
-	Client       Client   `json:"client"`
-	ClientSecret string   `json:"client_secret,omitempty" secret:"true" jsonschema_description:"Shown only now: store it safely."`
-	Warnings     []string `json:"warnings,omitempty"`
+	Client       OAuthClient `json:"client"`
+	ClientSecret string      `json:"client_secret,omitempty" secret:"true" jsonschema_description:"Shown only now: store it safely."`
+	Warnings     []string    `json:"warnings,omitempty"`
 }
 
 // CreateOAuthClient creates an OAuth client.
@@ -112,7 +112,7 @@ func CreateOAuthClient(d Deps) Tool {
 		name: "create_oauth_client", title: "Create OAuth client", toolset: ToolsetClients, hints: additiveHints,
 		verify:      "list_oauth_clients (filter by name)",
 		description: "Create an OAuth client. A confidential client's client_secret is returned only this once. Use get_oauth_server_metadata for valid scopes." + unlessInsecure(d, "Public clients always require PKCE."),
-	}, func(ctx context.Context, c *call, in *CreateClientInput) (*CreateClientOutput, error) {
+	}, func(ctx context.Context, tc *toolCall, in *CreateClientInput) (*CreateClientOutput, error) {
 		requirePKCE := in.RequirePKCE
 		if in.ClientType == "public" && !d.AllowInsecureOAuth {
 			if requirePKCE != nil && !*requirePKCE {
@@ -122,7 +122,7 @@ func CreateOAuthClient(d Deps) Tool {
 			// opted out.
 			requirePKCE = mcp.ToBoolPtr(true)
 		}
-		created, err := c.client.CreateClient(ctx, telnyxapi.CreateClientRequest{
+		created, err := tc.client.CreateClient(ctx, telnyxapi.CreateClientRequest{
 			Name: in.Name, ClientType: in.ClientType, AllowedScopes: in.AllowedScopes, AllowedGrantTypes: in.AllowedGrantTypes,
 			RedirectURIs: in.RedirectURIs, RequirePKCE: requirePKCE, LogoURI: in.LogoURI, PolicyURI: in.PolicyURI, TOSURI: in.TOSURI,
 		})
@@ -152,8 +152,8 @@ func GetOAuthClient(d Deps) Tool {
 		name: "get_oauth_client", title: "Get OAuth client", toolset: ToolsetClients, hints: readHints,
 		notFound:    "use list_oauth_clients to find the client_id",
 		description: "Get one OAuth client by client_id: type, grant types, scopes, redirect URIs. The secret is never shown again.",
-	}, func(ctx context.Context, c *call, in *ClientIDInput) (*Client, error) {
-		return withoutSecret(c.client.GetClient(ctx, in.ClientID))
+	}, func(ctx context.Context, tc *toolCall, in *ClientIDInput) (*OAuthClient, error) {
+		return withoutSecret(tc.client.GetClient(ctx, in.ClientID))
 	})
 }
 
@@ -191,7 +191,7 @@ func (in *UpdateClientInput) changeSubject() string {
 }
 
 // changeLines shows each changed takeover field as current → new.
-func (in *UpdateClientInput) changeLines(cur *Client) []string {
+func (in *UpdateClientInput) changeLines(cur *OAuthClient) []string {
 	f := in
 	var lines []string
 	change := func(field string, from, to []string) {
@@ -237,14 +237,14 @@ func listOrNone(v []string) string {
 
 // UpdateOAuthClient changes a client's settings.
 func UpdateOAuthClient(d Deps) Tool {
-	return define(d, spec{
+	return defineConfirmed(d, spec{
 		name: "update_oauth_client", title: "Update OAuth client", toolset: ToolsetClients, hints: destructiveHints,
-		notFound: "use list_oauth_clients to find the client_id", confirms: true,
+		notFound:    "use list_oauth_clients to find the client_id",
 		description: "Change an OAuth client's name, scopes, grant types, redirect URIs or PKCE setting; given fields replace current values. The type cannot change. The user confirms changes to redirect URIs, scopes, grant types or PKCE off." + unlessInsecure(d, "Public clients always require PKCE."),
-	}, func(ctx context.Context, c *call, in *UpdateClientInput) (*Client, error) {
+	}, func(ctx context.Context, tc *toolCall, in *UpdateClientInput) (*gated[OAuthClient], error) {
 		// The current client is read at most once: for the PKCE rule (which
 		// depends on its type) and for the question (current → new).
-		current := sync.OnceValues(func() (*Client, error) { return c.client.GetClient(ctx, in.ClientID) })
+		current := sync.OnceValues(func() (*OAuthClient, error) { return tc.client.GetClient(ctx, in.ClientID) })
 		if in.RequirePKCE != nil && !*in.RequirePKCE && !d.AllowInsecureOAuth {
 			cur, err := current()
 			if err != nil {
@@ -254,8 +254,9 @@ func UpdateOAuthClient(d Deps) Tool {
 				return nil, errPublicWithoutPKCE
 			}
 		}
-		if in.takeover() {
-			dec, why, err := c.confirm(ctx, in.Confirm, in.changeSubject(), func() (*target, error) {
+		return &gated[OAuthClient]{
+			confirm: in.Confirm, subject: in.changeSubject(), skip: !in.takeover(),
+			fetch: func() (*target, error) {
 				cur, err := current()
 				if err != nil {
 					return nil, err
@@ -265,18 +266,14 @@ func UpdateOAuthClient(d Deps) Tool {
 					details: in.changeLines(cur),
 					effect:  in.changeEffect(),
 				}, nil
-			})
-			if err != nil {
-				return nil, err
-			}
-			if dec == declined {
-				return nil, stopWith(mcp.NewToolResultError(why))
-			}
-		}
-		return withoutSecret(c.client.UpdateClient(ctx, in.ClientID, telnyxapi.UpdateClientRequest{
-			Name: in.Name, AllowedScopes: in.AllowedScopes, AllowedGrantTypes: in.AllowedGrantTypes, RedirectURIs: in.RedirectURIs,
-			RequirePKCE: in.RequirePKCE, LogoURI: optional(in.LogoURI), PolicyURI: optional(in.PolicyURI), TOSURI: optional(in.TOSURI),
-		}))
+			},
+			act: func() (*OAuthClient, error) {
+				return withoutSecret(tc.client.UpdateClient(ctx, in.ClientID, telnyxapi.UpdateClientRequest{
+					Name: in.Name, AllowedScopes: in.AllowedScopes, AllowedGrantTypes: in.AllowedGrantTypes, RedirectURIs: in.RedirectURIs,
+					RequirePKCE: in.RequirePKCE, LogoURI: optional(in.LogoURI), PolicyURI: optional(in.PolicyURI), TOSURI: optional(in.TOSURI),
+				}))
+			},
+		}, nil
 	})
 }
 
@@ -308,39 +305,41 @@ type DeleteClientOutput struct {
 
 // DeleteOAuthClient deletes a client after confirmation.
 func DeleteOAuthClient(d Deps) Tool {
-	return define(d, spec{
+	return defineConfirmed(d, spec{
 		name: "delete_oauth_client", title: "Delete OAuth client", toolset: ToolsetClients, hints: destructiveHints,
-		notFound: "use list_oauth_clients to find the client_id", verify: "get_oauth_client", confirms: true,
+		notFound: "use list_oauth_clients to find the client_id", verify: "get_oauth_client",
 		description: "Permanently delete an OAuth client; its tokens stop working. Cannot be undone. The user must confirm.",
-	}, func(ctx context.Context, c *call, in *DeleteClientInput) (*DeleteClientOutput, error) {
-		dec, why, err := c.confirm(ctx, in.Confirm, in.ClientID, func() (*target, error) {
-			cl, err := c.client.GetClient(ctx, in.ClientID)
-			if err != nil {
-				return nil, err
-			}
-			return &target{
-				id: cl.ClientID, action: "Delete OAuth client",
-				details: []string{
-					"name: " + quote(cl.Name), "client_id: " + cl.ClientID, "type: " + cl.ClientType,
-					"scopes: " + strings.Join(cl.AllowedScopes, " "),
-				},
-				effect: "This cannot be undone: every token issued to this client stops working.",
-			}, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if dec == declined {
-			return &DeleteClientOutput{ClientID: in.ClientID, Outcome: OutcomeDeclined, Message: why}, nil
-		}
-		if err := c.client.DeleteClient(ctx, in.ClientID); err != nil {
-			if telnyxapi.LikelyDone(err) {
+	}, func(ctx context.Context, tc *toolCall, in *DeleteClientInput) (*gated[DeleteClientOutput], error) {
+		return &gated[DeleteClientOutput]{
+			confirm: in.Confirm, subject: in.ClientID,
+			fetch: func() (*target, error) {
+				oc, err := tc.client.GetClient(ctx, in.ClientID)
+				if err != nil {
+					return nil, err
+				}
+				return &target{
+					id: oc.ClientID, action: "Delete OAuth client",
+					details: []string{
+						"name: " + quote(oc.Name), "client_id: " + oc.ClientID, "type: " + oc.ClientType,
+						"scopes: " + strings.Join(oc.AllowedScopes, " "),
+					},
+					effect: "This cannot be undone: every token issued to this client stops working.",
+				}, nil
+			},
+			act: func() (*DeleteClientOutput, error) {
+				if err := tc.client.DeleteClient(ctx, in.ClientID); err != nil {
+					return nil, err
+				}
+				return &DeleteClientOutput{ClientID: in.ClientID, Outcome: OutcomeDeleted, Deleted: true, Message: "the client was deleted"}, nil
+			},
+			declined: func(why string) *DeleteClientOutput {
+				return &DeleteClientOutput{ClientID: in.ClientID, Outcome: OutcomeDeclined, Message: why}
+			},
+			likelyDone: func() *DeleteClientOutput {
 				return &DeleteClientOutput{ClientID: in.ClientID, Outcome: OutcomeLikelyDeleted,
-					Message: "the client was most likely deleted, but that is not proven: the first attempt was interrupted after it may have reached Telnyx, and the retry found no such client; get_oauth_client confirms it"}, nil
-			}
-			return nil, err
-		}
-		return &DeleteClientOutput{ClientID: in.ClientID, Outcome: OutcomeDeleted, Deleted: true, Message: "the client was deleted"}, nil
+					Message: "the client was most likely deleted, but that is not proven: the first attempt was interrupted after it may have reached Telnyx, and the retry found no such client; get_oauth_client confirms it"}
+			},
+		}, nil
 	})
 }
 
@@ -363,11 +362,11 @@ func unlessInsecure(d Deps, rule string) string {
 
 // withoutSecret drops the client_secret the API includes "when available":
 // only create_oauth_client shows a secret, once.
-func withoutSecret(cl *Client, err error) (*Client, error) {
-	if cl != nil {
-		cl.ClientSecret = nil
+func withoutSecret(oc *OAuthClient, err error) (*OAuthClient, error) {
+	if oc != nil {
+		oc.ClientSecret = nil
 	}
-	return cl, err
+	return oc, err
 }
 
 func optional(s string) *string {

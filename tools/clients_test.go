@@ -2,6 +2,7 @@ package tools_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
@@ -180,4 +182,47 @@ func TestPKCEHeldByDefault(t *testing.T) {
 		assert.NotContains(t, resultText(res), "allow-insecure-oauth")
 		assert.Contains(t, resultText(res), "code_challenge_method=plain")
 	})
+}
+
+const storedSecretClientJSON = `{"record_type":"oauth_client","client_id":"c-stored","name":"n","client_type":"confidential","require_pkce":false,"client_secret":"STORED-SECRET-0123456789"}`
+
+// The API includes client_secret on a client object "when available". Only
+// create_oauth_client may show it, once; get, list and update must not,
+// whatever --secrets says.
+func TestClientSecretOnlyFromCreate(t *testing.T) {
+	t.Parallel()
+	for _, policy := range []tools.SecretsPolicy{tools.SecretsShow, tools.SecretsRedact} {
+		h := newHarness(t, withSecrets(policy))
+		h.fake.Inject(telnyxfake.OpGetClient, faultinject.Status(http.StatusOK, `{"data":`+storedSecretClientJSON+`}`))
+		h.fake.Inject(telnyxfake.OpListClients, faultinject.Status(http.StatusOK,
+			`{"data":[`+storedSecretClientJSON+`],"meta":{"page_number":1,"page_size":20,"total_pages":1,"total_results":1}}`))
+		h.fake.Inject(telnyxfake.OpUpdateClient, faultinject.Status(http.StatusOK, `{"data":`+storedSecretClientJSON+`}`))
+
+		for name, args := range map[string]map[string]any{
+			"get_oauth_client":    {"client_id": "c-stored"},
+			"list_oauth_clients":  {},
+			"update_oauth_client": {"client_id": "c-stored", "name": "x"},
+		} {
+			raw := h.ok(t, name, args)
+			assert.NotContains(t, string(raw), "STORED-SECRET", "%s (%s) shows a stored client_secret", name, policy)
+		}
+	}
+}
+
+// update_oauth_client with redirect_uris: [] asks to clear the list. The
+// schema accepts it and validation tells it from an omitted field, so the
+// request must carry the empty list rather than silently change nothing.
+func TestUpdateClearsRedirectURIs(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	cl := h.fake.AddClient(telnyxfake.Client{
+		Name: "svc", ClientType: telnyxfake.ClientTypeConfidential, ClientSecret: "s-" + randomHex(8),
+		AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials}, AllowedScopes: []string{"admin"},
+		RedirectURIs: []string{confRedirect},
+	})
+	out := decode[tools.OAuthClient](t, h.ok(t, "update_oauth_client", map[string]any{"client_id": cl.ClientID, "redirect_uris": []string{}, "confirm": cl.ClientID}))
+	assert.Empty(t, out.RedirectURIs)
+	got, ok := h.fake.Client(cl.ClientID)
+	require.True(t, ok)
+	assert.Empty(t, got.RedirectURIs, "the redirect URIs were not cleared")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
 // Confirmer enforces human confirmation of destructive calls on the server
@@ -73,7 +74,6 @@ func principalFrom(ctx context.Context) string {
 // target is what a destructive call acts on, as the user should see it.
 type target struct {
 	id      string   // what `confirm` must equal
-	subject string   // binds the confirmation to the exact call
 	action  string   // "Delete OAuth client", for the question
 	details []string // "name: Billing dashboard", …
 	effect  string   // what cannot be undone
@@ -90,44 +90,85 @@ var confirmSchema = map[string]any{
 	"required": []string{confirmInput},
 }
 
-// decision is the outcome of a confirmation check.
-type decision int
+// gated is a destructive action behind the user's confirmation, as a tool
+// handler describes it to confirmed.
+type gated[Out any] struct {
+	confirm string // the call's `confirm` argument
+	// subject binds an answer to this exact call: the target, and for an
+	// update the new values.
+	subject string
+	// skip says this call needs no confirmation (an update that hands
+	// nothing over).
+	skip bool
+	// fetch reads the target, only when the user has to be shown it.
+	fetch func() (*target, error)
+	// act does what the user approved.
+	act func() (*Out, error)
+	// declined is the output saying the user did not approve (why) and
+	// nothing changed; when nil, a decline is an error result.
+	declined func(why string) *Out
+	// likelyDone is the output when act failed after an interrupted attempt
+	// that most likely took effect (telnyxapi.LikelyDone); nil when the
+	// action has no such case.
+	likelyDone func() *Out
+}
 
-const (
-	proceed  decision = iota
-	declined          // the user said no: report that nothing changed
-)
-
-// confirm decides whether a destructive call may go ahead. fetch loads the
-// target (by a read) only when the user has to be shown it. A non-nil error
-// is either an upstream failure or a finished result (stopWith) to return
-// as it is: an input request or a preview asking for `confirm`.
-func (c *call) confirm(ctx context.Context, confirmArg string, subject string, fetch func() (*target, error)) (decision, string, error) {
-	cf := c.deps.Confirm
-	if cf == nil || !cf.enabled {
-		return proceed, "", nil
-	}
-	if _, answered := server.InputResponse(c.req.Params.InputResponses, confirmInput); answered {
-		if err := cf.verify(c.req.Params.RequestState, c.spec.name, subject, principalFrom(ctx)); err != nil {
-			return declined, "", stopWith(mcp.NewToolResultError("the confirmation could not be verified (" + err.Error() + "); nothing was changed. Call the tool again to ask anew."))
+// confirmed owns the whole confirmation flow of a destructive call and
+// returns its result. When confirmation is on, it verifies the user's
+// answer to an earlier question, or else fetches the target and asks: by
+// an input request where the client can elicit, otherwise by a preview
+// that names the id the call must carry in `confirm`. Once approved (or
+// with confirmation off) it acts, and reports the outcome, a likely
+// outcome, or the decline.
+func confirmed[Out any](ctx context.Context, tc *toolCall, g *gated[Out]) *mcp.CallToolResult {
+	cf := tc.deps.Confirm
+	if !g.skip && cf != nil && cf.enabled {
+		if _, answered := server.InputResponse(tc.req.Params.InputResponses, confirmInput); answered {
+			if err := cf.verify(tc.req.Params.RequestState, tc.spec.name, g.subject, principalFrom(ctx)); err != nil {
+				return mcp.NewToolResultError("the confirmation could not be verified (" + err.Error() + "); nothing was changed. Call the tool again to ask anew.")
+			}
+			if why := refusal(server.ElicitationResponse(tc.req.Params.InputResponses, confirmInput)); why != "" {
+				if g.declined == nil {
+					return mcp.NewToolResultError(why)
+				}
+				return report(tc, g.declined(why), nil)
+			}
+		} else {
+			t, err := g.fetch()
+			if err != nil {
+				return tc.deps.errorResult(tc.spec, err)
+			}
+			if ask := tc.question(ctx, g.confirm, g.subject, t); ask != nil {
+				return ask
+			}
 		}
-		ans := server.ElicitationResponse(c.req.Params.InputResponses, confirmInput)
-		switch {
-		case ans == nil:
-			return declined, "no answer was given; nothing was changed", nil
-		case ans.Action == mcp.ElicitationResponseActionAccept && accepted(ans.Content):
-			return proceed, "", nil
-		case ans.Action == mcp.ElicitationResponseActionAccept:
-			return declined, "the user did not confirm; nothing was changed", nil
-		default:
-			return declined, "the user chose " + string(ans.Action) + "; nothing was changed", nil
-		}
 	}
+	out, err := g.act()
+	if err != nil && g.likelyDone != nil && telnyxapi.LikelyDone(err) {
+		out, err = g.likelyDone(), nil
+	}
+	return report(tc, out, err)
+}
 
-	t, err := fetch()
-	if err != nil {
-		return declined, "", err
+// refusal says why an answer to the question does not approve the call,
+// or "" when it does.
+func refusal(ans *mcp.ElicitationResult) string {
+	switch {
+	case ans == nil:
+		return "no answer was given; nothing was changed"
+	case ans.Action == mcp.ElicitationResponseActionAccept && accepted(ans.Content):
+		return ""
+	case ans.Action == mcp.ElicitationResponseActionAccept:
+		return "the user did not confirm; nothing was changed"
+	default:
+		return "the user chose " + string(ans.Action) + "; nothing was changed"
 	}
+}
+
+// question asks the user about t: an input request where the client can
+// elicit, else a preview that asks for `confirm`. It returns nil when the
+// call already carries the target's id in `confirm`.
+func (tc *toolCall) question(ctx context.Context, confirmArg, subject string, t *target) *mcp.CallToolResult {
 	// The details come from the API: the user must read them as they are,
 	// without control, zero-width or bidi characters (or line breaks that
 	// would forge lines of the question).
@@ -136,37 +177,35 @@ func (c *call) confirm(ctx context.Context, confirmArg string, subject string, f
 	}
 	if supportsFormElicitation(ctx) {
 		msg := t.action + "?\n" + strings.Join(t.details, "\n") + "\n" + t.effect
-		state := cf.mint(c.spec.name, subject, principalFrom(ctx))
-		res := server.NewInputRequestBuilder(state).Elicit(confirmInput, mcp.ElicitationParams{
+		state := tc.deps.Confirm.mint(tc.spec.name, subject, principalFrom(ctx))
+		return server.NewInputRequestBuilder(state).Elicit(confirmInput, mcp.ElicitationParams{
 			Mode:            mcp.ElicitationModeForm,
 			Message:         msg,
 			RequestedSchema: confirmSchema,
 		}).ToolResult()
-		return declined, "", stopWith(res)
 	}
 	if t.id == "" {
 		// Telnyx named no id for the target (every field of a consent is
 		// optional): there is nothing `confirm` could match, and an empty
 		// confirm must not match an empty id.
-		return declined, "", stopWith(mcp.NewToolResultError(joinLines(
+		return mcp.NewToolResultError(joinLines(
 			"Confirmation required, but Telnyx's answer names no id for the target, so `confirm` cannot be checked against it; nothing was changed.",
 			t.action+":",
 			"  "+strings.Join(t.details, "\n  "),
-			"Next: use a client that can ask the user directly (elicitation), or do this in the Telnyx portal.")))
+			"Next: use a client that can ask the user directly (elicitation), or do this in the Telnyx portal."))
 	}
 	if confirmArg == t.id {
-		return proceed, "", nil
+		return nil
 	}
 	lead := "Confirmation required: this client cannot ask the user directly, so nothing was changed."
 	if confirmArg != "" {
 		lead = "The confirm value does not match the target's id; nothing was changed."
 	}
-	preview := joinLines(lead,
+	return mcp.NewToolResultError(joinLines(lead,
 		t.action+":",
 		"  "+strings.Join(t.details, "\n  "),
 		t.effect,
-		`Next: show this to the user and ask. Only if they approve, call `+c.spec.name+` again with the same arguments and "confirm": "`+safetext.Sanitize(t.id)+`".`)
-	return declined, "", stopWith(mcp.NewToolResultError(preview))
+		`Next: show this to the user and ask. Only if they approve, call `+tc.spec.name+` again with the same arguments and "confirm": "`+safetext.Sanitize(t.id)+`".`))
 }
 
 func accepted(content any) bool {

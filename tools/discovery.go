@@ -14,8 +14,8 @@ func GetOAuthServerMetadata(d Deps) Tool {
 	return define(d, spec{
 		name: "get_oauth_server_metadata", title: "Get OAuth server metadata", toolset: ToolsetDiscovery, hints: readHints,
 		description: "Get Telnyx's OAuth authorization server metadata (RFC 8414): endpoints, supported grant types, PKCE methods and scopes. Read scopes_supported before creating a client.",
-	}, func(ctx context.Context, c *call, _ *NoInput) (*telnyxapi.AuthorizationServerMetadata, error) {
-		return c.client.GetAuthorizationServerMetadata(ctx)
+	}, func(ctx context.Context, tc *toolCall, _ *NoInput) (*telnyxapi.AuthorizationServerMetadata, error) {
+		return tc.client.GetAuthorizationServerMetadata(ctx)
 	})
 }
 
@@ -24,8 +24,8 @@ func GetOAuthProtectedResourceMetadata(d Deps) Tool {
 	return define(d, spec{
 		name: "get_oauth_protected_resource_metadata", title: "Get OAuth protected resource metadata", toolset: ToolsetDiscovery, hints: readHints,
 		description: "Get the Telnyx API's protected resource metadata (RFC 9728): the resource identifier and which authorization servers issue tokens for it.",
-	}, func(ctx context.Context, c *call, _ *NoInput) (*telnyxapi.ProtectedResourceMetadata, error) {
-		return c.client.GetProtectedResourceMetadata(ctx)
+	}, func(ctx context.Context, tc *toolCall, _ *NoInput) (*telnyxapi.ProtectedResourceMetadata, error) {
+		return tc.client.GetProtectedResourceMetadata(ctx)
 	})
 }
 
@@ -34,7 +34,7 @@ func GetOAuthJWKS(d Deps) Tool {
 	return define(d, spec{
 		name: "get_oauth_jwks", title: "Get OAuth JWKS", toolset: ToolsetDiscovery, hints: readHints,
 		description: "Get the JSON Web Key Set whose public keys verify Telnyx-issued JWT access tokens.",
-	}, func(ctx context.Context, c *call, _ *NoInput) (*telnyxapi.JWKS, error) {
-		return c.client.GetJWKS(ctx)
+	}, func(ctx context.Context, tc *toolCall, _ *NoInput) (*telnyxapi.JWKS, error) {
+		return tc.client.GetJWKS(ctx)
 	})
 }

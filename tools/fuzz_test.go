@@ -51,10 +51,10 @@ var fuzzIDTools = []fuzzIDTool{
 // through the tools layer: either the call fails with zero upstream
 // requests, or exactly one request goes out, whose escaped path ends in the
 // id as exactly one segment (or whose body carries it, for consent), with
-// no query. SECURITY.md A5. The confirmation gate is off so that an
+// no query. The confirmation gate is off so that an
 // accepted id makes exactly one request.
 func FuzzToolIDs(f *testing.F) {
-	h := newAdvHarness(f, advOptions{})
+	h := newHarness(f, withoutConfirmation())
 	f.Fuzz(func(t *testing.T, toolIndex uint8, id string) {
 		tc := fuzzIDTools[int(toolIndex)%len(fuzzIDTools)]
 		h.fake.ResetRequests()
@@ -80,7 +80,7 @@ func FuzzToolIDs(f *testing.F) {
 			require.True(t, res.IsError, "%s(%q): no request was sent, yet no error: %s", tc.tool, id, resultText(res))
 			return
 		}
-		require.Len(t, reqs, 1, "%s(%q): at most one request: %v", tc.tool, id, h.ops())
+		require.Len(t, reqs, 1, "%s(%q): at most one request: %v", tc.tool, id, h.operations())
 		require.NoError(t, telnyxapi.CheckPathValue(tc.field, seen, tc.maxLen), "%s(%q) was sent although the path check refuses it", tc.tool, id)
 		r := reqs[0]
 		require.Equal(t, tc.op, r.Operation)
@@ -128,11 +128,10 @@ func pickTool(name string) string {
 // Bytes that are not JSON cannot travel in a JSON-RPC message; they go to
 // the handler directly, which must cope as well.
 func FuzzToolArguments(f *testing.F) {
-	h := newAdvHarness(f, advOptions{confirm: true, fake: telnyxfake.Options{Seed: true},
-		api: func(c *telnyxapi.Config) {
-			c.AttemptTimeout = 5 * time.Second
-			c.CallTimeout = 10 * time.Second
-		}})
+	h := newHarness(f, seeded(), withAPIConfig(func(c *telnyxapi.Config) {
+		c.AttemptTimeout = 5 * time.Second
+		c.CallTimeout = 10 * time.Second
+	}))
 	f.Fuzz(func(t *testing.T, tool string, args []byte) {
 		name := pickTool(tool)
 		h.fake.ResetRequests()
@@ -161,7 +160,7 @@ func FuzzToolArguments(f *testing.F) {
 		}
 		require.NotContains(t, h.logs.String()[logged:], "panicked", "%s(%s) panicked", name, args)
 
-		ops := h.ops()
+		ops := h.operations()
 		if res.IsError && strings.HasPrefix(resultText(res), "invalid arguments") {
 			require.Empty(t, ops, "%s(%s): refused arguments, yet requests went out", name, args)
 		}

@@ -27,8 +27,8 @@ func ListOAuthGrants(d Deps) Tool {
 	return define(d, spec{
 		name: "list_oauth_grants", title: "List OAuth grants", toolset: ToolsetGrants, hints: readHints,
 		description: "List the OAuth grants users gave to clients (client, scopes, last use), a page at a time. Use it to find a grant id.",
-	}, func(ctx context.Context, c *call, in *ListGrantsInput) (*ListGrantsOutput, error) {
-		list, err := c.client.ListGrants(ctx, in.params())
+	}, func(ctx context.Context, tc *toolCall, in *ListGrantsInput) (*ListGrantsOutput, error) {
+		list, err := tc.client.ListGrants(ctx, in.params())
 		if err != nil {
 			return nil, err
 		}
@@ -53,8 +53,8 @@ func GetOAuthGrant(d Deps) Tool {
 		name: "get_oauth_grant", title: "Get OAuth grant", toolset: ToolsetGrants, hints: readHints,
 		notFound:    "use list_oauth_grants to find the grant id",
 		description: "Get one OAuth grant by id: its client, scopes and last use.",
-	}, func(ctx context.Context, c *call, in *GrantIDInput) (*Grant, error) {
-		return c.client.GetGrant(ctx, in.GrantID)
+	}, func(ctx context.Context, tc *toolCall, in *GrantIDInput) (*Grant, error) {
+		return tc.client.GetGrant(ctx, in.GrantID)
 	})
 }
 
@@ -76,36 +76,38 @@ type RevokeGrantOutput struct {
 
 // RevokeOAuthGrant revokes a grant after confirmation.
 func RevokeOAuthGrant(d Deps) Tool {
-	return define(d, spec{
+	return defineConfirmed(d, spec{
 		name: "revoke_oauth_grant", title: "Revoke OAuth grant", toolset: ToolsetGrants, hints: destructiveHints,
-		notFound: "use list_oauth_grants to find the grant id", verify: "get_oauth_grant", confirms: true,
+		notFound: "use list_oauth_grants to find the grant id", verify: "get_oauth_grant",
 		description: "Revoke an OAuth grant; the client's tokens from it stop working. Cannot be undone. The user must confirm.",
-	}, func(ctx context.Context, c *call, in *RevokeGrantInput) (*RevokeGrantOutput, error) {
-		dec, why, err := c.confirm(ctx, in.Confirm, in.GrantID, func() (*target, error) {
-			g, err := c.client.GetGrant(ctx, in.GrantID)
-			if err != nil {
-				return nil, err
-			}
-			return &target{
-				id: g.ID, action: "Revoke OAuth grant",
-				details: []string{"grant id: " + g.ID, "client_id: " + g.ClientID, "scopes: " + strings.Join(g.Scopes, " ")},
-				effect:  "This cannot be undone: the client's tokens from this grant stop working.",
-			}, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if dec == declined {
-			return &RevokeGrantOutput{GrantID: in.GrantID, Outcome: OutcomeDeclined, Message: why}, nil
-		}
-		g, err := c.client.RevokeGrant(ctx, in.GrantID)
-		if telnyxapi.LikelyDone(err) {
-			return &RevokeGrantOutput{GrantID: in.GrantID, Outcome: OutcomeLikelyRevoked,
-				Message: "the grant was most likely revoked, but that is not proven: the first attempt was interrupted after it may have reached Telnyx, and the retry found no such grant; get_oauth_grant confirms it"}, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &RevokeGrantOutput{GrantID: in.GrantID, Outcome: OutcomeRevoked, Revoked: true, Grant: g, Message: "the grant was revoked"}, nil
+	}, func(ctx context.Context, tc *toolCall, in *RevokeGrantInput) (*gated[RevokeGrantOutput], error) {
+		return &gated[RevokeGrantOutput]{
+			confirm: in.Confirm, subject: in.GrantID,
+			fetch: func() (*target, error) {
+				g, err := tc.client.GetGrant(ctx, in.GrantID)
+				if err != nil {
+					return nil, err
+				}
+				return &target{
+					id: g.ID, action: "Revoke OAuth grant",
+					details: []string{"grant id: " + g.ID, "client_id: " + g.ClientID, "scopes: " + strings.Join(g.Scopes, " ")},
+					effect:  "This cannot be undone: the client's tokens from this grant stop working.",
+				}, nil
+			},
+			act: func() (*RevokeGrantOutput, error) {
+				g, err := tc.client.RevokeGrant(ctx, in.GrantID)
+				if err != nil {
+					return nil, err
+				}
+				return &RevokeGrantOutput{GrantID: in.GrantID, Outcome: OutcomeRevoked, Revoked: true, Grant: g, Message: "the grant was revoked"}, nil
+			},
+			declined: func(why string) *RevokeGrantOutput {
+				return &RevokeGrantOutput{GrantID: in.GrantID, Outcome: OutcomeDeclined, Message: why}
+			},
+			likelyDone: func() *RevokeGrantOutput {
+				return &RevokeGrantOutput{GrantID: in.GrantID, Outcome: OutcomeLikelyRevoked,
+					Message: "the grant was most likely revoked, but that is not proven: the first attempt was interrupted after it may have reached Telnyx, and the retry found no such grant; get_oauth_grant confirms it"}
+			},
+		}, nil
 	})
 }

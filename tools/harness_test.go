@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,6 +23,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
@@ -32,9 +32,10 @@ import (
 )
 
 // The end-to-end tests of this package run the production server (tools.All,
-// tools.Select, tools.NewServer) through mcp-go's in-process client against a
-// telnyxfake listening on 127.0.0.1, and check both what the model gets back
-// and what the fake received.
+// tools.Select, tools.NewServer with tools.Extras) through mcp-go's
+// in-process client against a telnyxfake listening on 127.0.0.1, and check
+// both what the model gets back and what the fake received. One harness
+// serves them all, the fuzz targets included.
 
 // suiteAPIKey is the API key of every harness that does not choose its own.
 // It is a canary: the call helper fails any test whose result carries it, and
@@ -68,18 +69,25 @@ func randomHex(n int) string {
 type lockedBuffer = testkit.Buffer
 
 // harnessOptions change how newHarness builds the server and the client.
+// The zero options (after newHarness's defaults) are: every tool and the
+// resources and prompts, the suite's API key, confirmation on, secrets
+// shown, an empty fake.
 type harnessOptions struct {
 	apiKey string
-	// fakeKey is the API key the fake accepts; apiKey when empty.
-	fakeKey string
+	// fake configures the fake; its API key is apiKey unless set.
+	fake    telnyxfake.Options
 	elicit  client.ElicitationHandler
 	legacy  bool
 	confirm *tools.Confirmer
 	secrets tools.SecretsPolicy
 	// wrap replaces the ClientFunc the tools get.
 	wrap func(tools.ClientFunc) tools.ClientFunc
+	// api changes the Telnyx client's configuration (timeouts, client
+	// credentials) before it is built.
+	api func(*telnyxapi.Config)
 	// insecureOAuth is --allow-insecure-oauth.
 	insecureOAuth bool
+	sel           tools.Selection
 }
 
 type option func(*harnessOptions)
@@ -96,14 +104,18 @@ func legacyEra() option { return func(o *harnessOptions) { o.legacy = true } }
 
 func withConfirmer(c *tools.Confirmer) option { return func(o *harnessOptions) { o.confirm = c } }
 
+// withoutConfirmation is --confirm-destructive=false.
+func withoutConfirmation() option { return withConfirmer(tools.NewConfirmer(false, nil)) }
+
 func withSecrets(p tools.SecretsPolicy) option { return func(o *harnessOptions) { o.secrets = p } }
 
+// withAPIKey is the key the client sends; "" for none.
 func withAPIKey(k string) option { return func(o *harnessOptions) { o.apiKey = k } }
 
 // withRefusedAPIKey makes the fake accept another key than the one the
 // client sends, so every bearer call gets a genuine 401.
 func withRefusedAPIKey() option {
-	return func(o *harnessOptions) { o.fakeKey = "KEYfake-" + randomHex(8) }
+	return func(o *harnessOptions) { o.fake.APIKey = "KEYfake-" + randomHex(8) }
 }
 
 func withInsecureOAuth() option { return func(o *harnessOptions) { o.insecureOAuth = true } }
@@ -112,43 +124,86 @@ func withClientFunc(wrap func(tools.ClientFunc) tools.ClientFunc) option {
 	return func(o *harnessOptions) { o.wrap = wrap }
 }
 
-// harness is one fake, one server with every tool, and one connected client.
-type harness struct {
-	fake   *faultinject.Server
-	http   *http.Client // for setting up state straight on the fake
-	mcp    *client.Client
-	logs   *lockedBuffer
-	apiKey string
+// withAPIConfig changes the Telnyx client's configuration.
+func withAPIConfig(change func(*telnyxapi.Config)) option {
+	return func(o *harnessOptions) { o.api = change }
 }
 
-func newHarness(t *testing.T, opts ...option) *harness {
-	t.Helper()
-	o := harnessOptions{apiKey: suiteAPIKey, secrets: tools.SecretsShow}
+// selecting exposes what sel selects, as --toolsets, --tools and
+// --read-only do.
+func selecting(sel tools.Selection) option { return func(o *harnessOptions) { o.sel = sel } }
+
+// seeded fills the fake with its demo data.
+func seeded() option { return func(o *harnessOptions) { o.fake.Seed = true } }
+
+// sandbox is the server as --sandbox builds it: the fake's demo data, and
+// its demo client authenticating the token and introspection calls.
+func sandbox() option {
+	return func(o *harnessOptions) {
+		o.fake.Seed = true
+		demo := o.api
+		o.api = func(c *telnyxapi.Config) {
+			c.ClientID, c.ClientSecret = telnyxfake.DemoClientID, telnyxfake.DemoClientSecret
+			if demo != nil {
+				demo(c)
+			}
+		}
+	}
+}
+
+// fakeClock makes the fake read the time from now.
+func fakeClock(now func() time.Time) option { return func(o *harnessOptions) { o.fake.Now = now } }
+
+// harness is one fake, one server as main builds it (tools.All,
+// tools.Select, tools.NewServer with tools.Extras), and one connected
+// client.
+type harness struct {
+	fake *faultinject.Server
+	api  *telnyxapi.Client
+	http *http.Client // for setting up state straight on the fake
+	// browser reaches the fake as a user agent would, without following
+	// redirects: for the consent page of the authorization-code flow.
+	browser   *http.Client
+	transport *http.Transport
+	mcp       *client.Client
+	logs      *lockedBuffer
+	apiKey    string
+	tools     map[string]tools.Tool
+}
+
+// newHarness builds a harness; it takes a testing.TB so that fuzz targets
+// can use it.
+func newHarness(tb testing.TB, opts ...option) *harness {
+	tb.Helper()
+	o := harnessOptions{apiKey: suiteAPIKey, secrets: tools.SecretsShow, sel: tools.Selection{Toolsets: []string{"all"}}}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.confirm == nil {
 		o.confirm = tools.NewConfirmer(true, nil)
 	}
-
-	if o.fakeKey == "" {
-		o.fakeKey = o.apiKey
+	if o.fake.APIKey == "" {
+		o.fake.APIKey = o.apiKey
 	}
-	fake, err := faultinject.Listen(telnyxfake.Options{APIKey: o.fakeKey})
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, fake.Close()) })
+	fake, err := faultinject.Listen(o.fake)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { assert.NoError(tb, fake.Close()) })
 
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.Proxy = nil
-	t.Cleanup(transport.CloseIdleConnections)
-	api, err := telnyxapi.New(telnyxapi.Config{
+	tb.Cleanup(transport.CloseIdleConnections)
+	cfg := telnyxapi.Config{
 		BaseURL:   fake.BaseURL,
 		APIKey:    o.apiKey,
 		UserAgent: "telnyx-oauth-mcp/test",
 		Backoff:   time.Millisecond,
 		Transport: transport,
-	})
-	require.NoError(t, err)
+	}
+	if o.api != nil {
+		o.api(&cfg)
+	}
+	api, err := telnyxapi.New(cfg)
+	require.NoError(tb, err)
 
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logs, &suiteLog), &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -157,9 +212,13 @@ func newHarness(t *testing.T, opts ...option) *harness {
 		clientFunc = o.wrap(clientFunc)
 	}
 	deps := tools.Deps{Client: clientFunc, Confirm: o.confirm, Secrets: o.secrets, Logger: logger, AllowInsecureOAuth: o.insecureOAuth}
-	selected, err := tools.Select(tools.All(deps), tools.Selection{Toolsets: []string{"all"}})
-	require.NoError(t, err)
-	srv := tools.NewServer("test", selected)
+	selected, err := tools.Select(tools.All(deps), o.sel)
+	require.NoError(tb, err)
+	byName := map[string]tools.Tool{}
+	for _, t := range selected {
+		byName[t.Name()] = t
+	}
+	srv := tools.NewServer("test", selected, tools.Extras(deps, selected)...)
 
 	var copts []client.ClientOption
 	if o.elicit != nil {
@@ -171,18 +230,26 @@ func newHarness(t *testing.T, opts ...option) *harness {
 		copts = append(copts, client.WithProtocolVersion(version))
 	}
 	c, err := client.NewInProcessClientWithOptions(srv, copts...)
-	require.NoError(t, err)
-	require.NoError(t, c.Start(t.Context()))
-	t.Cleanup(func() { _ = c.Close() })
+	require.NoError(tb, err)
+	require.NoError(tb, c.Start(context.Background()))
+	tb.Cleanup(func() { _ = c.Close() })
 
 	var init mcp.InitializeRequest
 	init.Params.ProtocolVersion = version
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-e2e", Version: "1"}
-	res, err := c.Initialize(t.Context(), init)
-	require.NoError(t, err)
-	require.Equal(t, version, res.ProtocolVersion, "the client must really speak the era under test")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := c.Initialize(ctx, init)
+	require.NoError(tb, err)
+	require.Equal(tb, version, res.ProtocolVersion, "the client must really speak the era under test")
 
-	return &harness{fake: fake, http: &http.Client{Transport: transport}, mcp: c, logs: logs, apiKey: o.apiKey}
+	browser := &http.Client{
+		Transport:     transport,
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return &harness{fake: fake, api: api, http: &http.Client{Transport: transport}, browser: browser, transport: transport,
+		mcp: c, logs: logs, apiKey: o.apiKey, tools: byName}
 }
 
 // call runs one tool through the MCP client. A JSON-RPC error fails the test:
@@ -196,11 +263,42 @@ func (h *harness) call(t *testing.T, name string, args any) *mcp.CallToolResult 
 	res, err := h.mcp.CallTool(t.Context(), req)
 	require.NoError(t, err, "tools/call %s must not be a protocol error", name)
 	require.NotNil(t, res)
+	if h.apiKey == "" {
+		return res
+	}
 	text := resultText(res)
 	assert.NotContains(t, text, h.apiKey, "the API key must never reach a result")
 	if raw := structuredJSON(t, res); raw != nil {
 		assert.NotContains(t, string(raw), h.apiKey, "the API key must never reach a result")
 	}
+	return res
+}
+
+// callRaw runs a tool through the MCP client with args exactly as given
+// (valid JSON, or empty for none). It returns the protocol error, if any,
+// rather than failing: fuzz targets decide what to do with it.
+func (h *harness) callRaw(ctx context.Context, name string, args json.RawMessage) (*mcp.CallToolResult, error) {
+	var req mcp.CallToolRequest
+	req.Params.Name = name
+	req.Params.RawArguments = args
+	return h.mcp.CallTool(ctx, req)
+}
+
+// callArgs runs a tool with args (marshalled to JSON) and fails the test on
+// a protocol error: only bugs may be protocol errors. Unlike call, it
+// leaves what the result may carry to the test.
+func (h *harness) callArgs(tb testing.TB, name string, args any) *mcp.CallToolResult {
+	tb.Helper()
+	raw, err := json.Marshal(args)
+	require.NoError(tb, err)
+	if args == nil {
+		raw = nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := h.callRaw(ctx, name, raw)
+	require.NoError(tb, err, "tools/call %s must not be a protocol error", name)
+	require.NotNil(tb, res)
 	return res
 }
 
@@ -390,3 +488,53 @@ func (e *elicitor) asked() []string {
 	defer e.mu.Unlock()
 	return append([]string(nil), e.messages...)
 }
+
+// allText is everything a result shows the model: its text content and its
+// structured content.
+func allText(res *mcp.CallToolResult) string {
+	out := resultText(res)
+	if len(res.RawStructuredContent) > 0 {
+		out += "\n" + string(res.RawStructuredContent)
+	} else if res.StructuredContent != nil {
+		b, _ := json.Marshal(res.StructuredContent)
+		out += "\n" + string(b)
+	}
+	return out
+}
+
+// toolOps is every operation each tool may send, whatever its arguments:
+// the confirmation gate's read of the target included.
+var toolOps = map[string][]string{
+	"get_oauth_server_metadata":             {telnyxfake.OpGetAuthorizationServerMetadata},
+	"get_oauth_protected_resource_metadata": {telnyxfake.OpGetProtectedResourceMetadata},
+	"get_oauth_jwks":                        {telnyxfake.OpGetJWKS},
+	"build_oauth_authorize_url":             {telnyxfake.OpAuthorize},
+	"exchange_oauth_token":                  {telnyxfake.OpToken},
+	"introspect_oauth_token":                {telnyxfake.OpIntrospect},
+	"verify_oauth_access_token":             {telnyxfake.OpGetAuthorizationServerMetadata, telnyxfake.OpGetJWKS},
+	"register_oauth_client":                 {telnyxfake.OpRegister},
+	"get_oauth_consent":                     {telnyxfake.OpGetConsentToken},
+	"submit_oauth_consent":                  {telnyxfake.OpGetConsentToken, telnyxfake.OpCreateGrant},
+	"list_oauth_clients":                    {telnyxfake.OpListClients},
+	"create_oauth_client":                   {telnyxfake.OpCreateClient},
+	"get_oauth_client":                      {telnyxfake.OpGetClient},
+	"update_oauth_client":                   {telnyxfake.OpGetClient, telnyxfake.OpUpdateClient},
+	"delete_oauth_client":                   {telnyxfake.OpGetClient, telnyxfake.OpDeleteClient},
+	"list_oauth_grants":                     {telnyxfake.OpListGrants},
+	"get_oauth_grant":                       {telnyxfake.OpGetGrant},
+	"revoke_oauth_grant":                    {telnyxfake.OpGetGrant, telnyxfake.OpRevokeGrant},
+}
+
+// hasHTML reports whether text carries markup of an HTML page.
+func hasHTML(text string) bool {
+	lower := strings.ToLower(text)
+	for _, tag := range []string{"<html", "<script", "<head", "<body", "<title", "<!doctype", "<div", "<style"} {
+		if strings.Contains(lower, tag) {
+			return true
+		}
+	}
+	return false
+}
+
+// jwksRequests counts the key-set fetches the fake saw.
+func (h *harness) jwksRequests() int { return len(h.fake.RequestsFor(telnyxfake.OpGetJWKS)) }

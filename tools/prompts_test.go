@@ -16,28 +16,28 @@ import (
 )
 
 // getPrompt gets a prompt and returns its one user message.
-func (e *extrasEnv) getPrompt(t *testing.T, name string, args map[string]string) string {
+func (h *harness) getPrompt(t *testing.T, name string, args map[string]string) string {
 	t.Helper()
 	var req mcp.GetPromptRequest
 	req.Params.Name = name
 	req.Params.Arguments = args
-	res, err := e.mcp.GetPrompt(t.Context(), req)
+	res, err := h.mcp.GetPrompt(t.Context(), req)
 	require.NoError(t, err, "prompts/get %s", name)
 	require.Len(t, res.Messages, 1)
 	assert.Equal(t, mcp.RoleUser, res.Messages[0].Role)
 	tc, ok := mcp.AsTextContent(res.Messages[0].Content)
 	require.True(t, ok)
 	assert.NotEmpty(t, res.Description)
-	assert.NotContains(t, tc.Text, extrasAPIKey)
+	assert.NotContains(t, tc.Text, suiteAPIKey)
 	return tc.Text
 }
 
-func (e *extrasEnv) getPromptError(t *testing.T, name string, args map[string]string) string {
+func (h *harness) getPromptError(t *testing.T, name string, args map[string]string) string {
 	t.Helper()
 	var req mcp.GetPromptRequest
 	req.Params.Name = name
 	req.Params.Arguments = args
-	_, err := e.mcp.GetPrompt(t.Context(), req)
+	_, err := h.mcp.GetPrompt(t.Context(), req)
 	require.Error(t, err)
 	return err.Error()
 }
@@ -56,7 +56,7 @@ func fencedJSON[T any](t *testing.T, text string) T {
 
 func TestPromptsListed(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 	res, err := e.mcp.ListPrompts(t.Context(), mcp.ListPromptsRequest{})
 	require.NoError(t, err)
 	byName := map[string]mcp.Prompt{}
@@ -78,7 +78,7 @@ func TestPromptsListed(t *testing.T) {
 	assert.True(t, byName[tools.PromptSetUpClient].Arguments[0].Required, "app_type is required")
 	assert.Empty(t, e.fake.Requests(), "listing calls nothing upstream")
 
-	ro := newExtrasEnv(t, selecting(tools.Selection{Toolsets: []string{tools.ToolsetDiscovery}}))
+	ro := newHarness(t, sandbox(), selecting(tools.Selection{Toolsets: []string{tools.ToolsetDiscovery}}))
 	_, err = ro.mcp.ListPrompts(t.Context(), mcp.ListPromptsRequest{})
 	assert.Error(t, err, "without the tools they lead to, no prompt is offered")
 }
@@ -102,7 +102,7 @@ type proposal struct {
 
 func TestPromptSetUpOAuthClient(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 
 	t.Run("app that cannot keep a secret: public with PKCE", func(t *testing.T) {
 		text := e.getPrompt(t, tools.PromptSetUpClient, map[string]string{
@@ -122,7 +122,7 @@ func TestPromptSetUpOAuthClient(t *testing.T) {
 		// Carried through: with the scopes chosen and the user's yes, the
 		// proposal is a valid create_oauth_client call.
 		p.AllowedScopes = []string{"numbers.read"}
-		created := okTool[tools.CreateClientOutput](t, e, "create_oauth_client", p)
+		created := decode[tools.CreateClientOutput](t, e.ok(t, "create_oauth_client", p))
 		assert.Equal(t, "public", created.Client.ClientType)
 		assert.True(t, created.Client.RequirePKCE)
 		assert.Empty(t, created.ClientSecret)
@@ -138,7 +138,7 @@ func TestPromptSetUpOAuthClient(t *testing.T) {
 		assert.Contains(t, text, "secret store")
 
 		p.AllowedScopes = []string{"numbers.read"}
-		created := okTool[tools.CreateClientOutput](t, e, "create_oauth_client", p)
+		created := decode[tools.CreateClientOutput](t, e.ok(t, "create_oauth_client", p))
 		assert.NotEmpty(t, created.ClientSecret, "a confidential client gets its secret once")
 	})
 
@@ -171,7 +171,7 @@ func TestPromptSetUpOAuthClient(t *testing.T) {
 
 func TestPromptAuditOAuthGrants(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 
 	text := e.getPrompt(t, tools.PromptAuditGrants, map[string]string{"days": "90"})
 	flagged := fencedJSON[[]map[string]any](t, text)
@@ -202,11 +202,11 @@ func TestPromptAuditOAuthGrants(t *testing.T) {
 	assert.Empty(t, e.fake.RequestsFor(telnyxfake.OpRevokeGrant), "the prompt revokes nothing itself")
 
 	// The proposal carried through for the one grant the user approves.
-	out := okTool[tools.RevokeGrantOutput](t, e, "revoke_oauth_grant", map[string]any{"grant_id": telnyxfake.DemoStaleGrantID, "confirm": telnyxfake.DemoStaleGrantID})
+	out := decode[tools.RevokeGrantOutput](t, e.ok(t, "revoke_oauth_grant", map[string]any{"grant_id": telnyxfake.DemoStaleGrantID, "confirm": telnyxfake.DemoStaleGrantID}))
 	assert.True(t, out.Revoked)
 	assert.Len(t, e.fake.RequestsFor(telnyxfake.OpRevokeGrant), 1)
 
-	ro := newExtrasEnv(t, selecting(tools.Selection{Toolsets: []string{"all"}, ReadOnly: true}))
+	ro := newHarness(t, sandbox(), selecting(tools.Selection{Toolsets: []string{"all"}, ReadOnly: true}))
 	text = ro.getPrompt(t, tools.PromptAuditGrants, map[string]string{"days": "90"})
 	assert.Contains(t, text, "Revoking is not enabled on this server")
 	assert.NotContains(t, text, "call revoke_oauth_grant for")
@@ -214,7 +214,7 @@ func TestPromptAuditOAuthGrants(t *testing.T) {
 
 func TestPromptDebugOAuthToken(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 	tok := e.clientCredentialsToken(t, "numbers.read")
 
 	type report struct {
@@ -249,10 +249,10 @@ func TestPromptDebugOAuthToken(t *testing.T) {
 		assert.Contains(t, text, "In short: the token is not valid: the token expired at")
 	})
 	t.Run("revoked: signed and in time, but no longer active", func(t *testing.T) {
-		cl := e.fake.AddClient(telnyxfake.Client{Name: "Short-lived", ClientType: telnyxfake.ClientTypeConfidential, ClientSecret: "s-" + extrasAPIKey,
+		cl := e.fake.AddClient(telnyxfake.Client{Name: "Short-lived", ClientType: telnyxfake.ClientTypeConfidential, ClientSecret: "s-" + suiteAPIKey,
 			AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials}, AllowedScopes: []string{"numbers.read"}})
 		doomed := e.fake.IssueAccessToken(cl.ClientID, "numbers.read", 0)
-		okTool[map[string]any](t, e, "delete_oauth_client", map[string]any{"client_id": cl.ClientID, "confirm": cl.ClientID})
+		decode[map[string]any](t, e.ok(t, "delete_oauth_client", map[string]any{"client_id": cl.ClientID, "confirm": cl.ClientID}))
 		text := e.getPrompt(t, tools.PromptDebugToken, map[string]string{"token": doomed})
 		assert.Contains(t, text, "Telnyx says it is no longer active")
 		assert.NotContains(t, text, doomed)
@@ -263,7 +263,7 @@ func TestPromptDebugOAuthToken(t *testing.T) {
 
 func TestPromptCompletion(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 	ref := func(name string) mcp.PromptReference { return mcp.PromptReference{Type: "ref/prompt", Name: name} }
 	assert.Equal(t, []string{"server", "spa"}, e.complete(t, ref(tools.PromptSetUpClient), "app_type", "s").Values)
 	assert.Len(t, e.complete(t, ref(tools.PromptSetUpClient), "app_type", "").Values, 6)

@@ -74,7 +74,7 @@ func BuildOAuthAuthorizeURL(d Deps) Tool {
 		hints:       hints{readOnly: true, openWorld: true},
 		notFound:    "the client_id is unknown; use list_oauth_clients",
 		description: "Build the URL a user opens to authorize a client (authorization code flow), with random state and a PKCE S256 challenge by default. Returns the code_verifier for exchange_oauth_token. Never follows redirects." + unlessInsecure(d, "code_challenge_method plain is refused."),
-	}, func(ctx context.Context, c *call, in *AuthorizeURLInput) (*AuthorizeURLOutput, error) {
+	}, func(ctx context.Context, tc *toolCall, in *AuthorizeURLInput) (*AuthorizeURLOutput, error) {
 		if in.CodeChallengeMethod == "plain" && !d.AllowInsecureOAuth {
 			return nil, errPlainChallenge
 		}
@@ -96,9 +96,9 @@ func BuildOAuthAuthorizeURL(d Deps) Tool {
 			p.CodeChallengeMethod = "S256"
 		}
 		out.CodeChallengeMethod = p.CodeChallengeMethod
-		out.AuthorizationURL = c.client.AuthorizeURL(p)
+		out.AuthorizationURL = tc.client.AuthorizeURL(p)
 		if in.Check {
-			check, err := c.client.CheckAuthorize(ctx, p)
+			check, err := tc.client.CheckAuthorize(ctx, p)
 			if err != nil {
 				return nil, err
 			}
@@ -156,8 +156,8 @@ func ExchangeOAuthToken(d Deps) Tool {
 		name: "exchange_oauth_token", title: "Exchange OAuth token", toolset: ToolsetProtocol, hints: additiveHints,
 		verify:      "introspect_oauth_token on any token you hold; a used code cannot be exchanged again, so start a new authorization",
 		description: "Get an access token from the token endpoint: client_credentials, authorization_code (with the PKCE verifier) or refresh_token. Never retried: codes are single-use and refresh tokens rotate.",
-	}, func(ctx context.Context, c *call, in *TokenInput) (*TokenOutput, error) {
-		tok, err := c.client.ExchangeToken(ctx, telnyxapi.TokenRequest{
+	}, func(ctx context.Context, tc *toolCall, in *TokenInput) (*TokenOutput, error) {
+		tok, err := tc.client.ExchangeToken(ctx, telnyxapi.TokenRequest{
 			GrantType: in.GrantType, Scope: in.Scope, Code: in.Code, RedirectURI: in.RedirectURI,
 			CodeVerifier: in.CodeVerifier, RefreshToken: in.RefreshToken,
 		}, in.auth())
@@ -179,8 +179,8 @@ func IntrospectOAuthToken(d Deps) Tool {
 	return define(d, spec{
 		name: "introspect_oauth_token", title: "Introspect OAuth token", toolset: ToolsetProtocol, hints: readHints,
 		description: "Ask Telnyx whether a token is active (RFC 7662), and for its scope, client, issuer, audience and expiry. Changes nothing.",
-	}, func(ctx context.Context, c *call, in *IntrospectInput) (*telnyxapi.IntrospectResponse, error) {
-		return c.client.Introspect(ctx, in.Token, in.auth())
+	}, func(ctx context.Context, tc *toolCall, in *IntrospectInput) (*telnyxapi.IntrospectResponse, error) {
+		return tc.client.Introspect(ctx, in.Token, in.auth())
 	})
 }
 
@@ -225,8 +225,8 @@ func RegisterOAuthClient(d Deps) Tool {
 		name: "register_oauth_client", title: "Register OAuth client (dynamic)", toolset: ToolsetProtocol, hints: additiveHints,
 		verify:      "list_oauth_clients (filter by name)",
 		description: "Register an OAuth client through dynamic client registration (RFC 7591), without an API key. For account-managed clients prefer create_oauth_client.",
-	}, func(ctx context.Context, c *call, in *RegisterInput) (*RegisterOutput, error) {
-		r, err := c.client.Register(ctx, telnyxapi.RegisterRequest{
+	}, func(ctx context.Context, tc *toolCall, in *RegisterInput) (*RegisterOutput, error) {
+		r, err := tc.client.Register(ctx, telnyxapi.RegisterRequest{
 			ClientName: in.ClientName, RedirectURIs: in.RedirectURIs, GrantTypes: in.GrantTypes, ResponseTypes: in.ResponseTypes,
 			Scope: in.Scope, TokenEndpointAuthMethod: in.TokenEndpointAuthMethod, LogoURI: in.LogoURI, PolicyURI: in.PolicyURI, TOSURI: in.TOSURI,
 		})
@@ -265,8 +265,8 @@ func GetOAuthConsent(d Deps) Tool {
 	return define(d, spec{
 		name: "get_oauth_consent", title: "Get OAuth consent request", toolset: ToolsetProtocol, hints: readHints,
 		description: "Describe a pending consent request: which client asks, whether it is verified, the scopes and the redirect_uri. Changes nothing.",
-	}, func(ctx context.Context, c *call, in *ConsentTokenInput) (*telnyxapi.Consent, error) {
-		return c.client.GetConsent(ctx, in.ConsentToken)
+	}, func(ctx context.Context, tc *toolCall, in *ConsentTokenInput) (*telnyxapi.Consent, error) {
+		return tc.client.GetConsent(ctx, in.ConsentToken)
 	})
 }
 
@@ -287,52 +287,53 @@ type SubmitConsentOutput struct {
 
 // SubmitOAuthConsent records a consent decision after the user confirmed it.
 func SubmitOAuthConsent(d Deps) Tool {
-	return define(d, spec{
+	return defineConfirmed(d, spec{
 		name: "submit_oauth_consent", title: "Submit OAuth consent", toolset: ToolsetConsent, hints: hints{destructive: true, openWorld: true},
-		verify: "list_oauth_grants", confirms: true,
+		verify:      "list_oauth_grants",
 		description: "Record the user's consent decision (allow or deny) for a consent request: the consent button itself. The user must confirm, seeing the client, scopes and redirect_uri.",
-	}, func(ctx context.Context, c *call, in *SubmitConsentInput) (*SubmitConsentOutput, error) {
+	}, func(ctx context.Context, tc *toolCall, in *SubmitConsentInput) (*gated[SubmitConsentOutput], error) {
 		verb := "Deny"
 		if in.Allowed {
 			verb = "Allow"
 		}
-		subject := in.ConsentToken + "\x00" + verb
-		dec, why, err := c.confirm(ctx, in.Confirm, subject, func() (*target, error) {
-			cs, err := c.client.GetConsent(ctx, in.ConsentToken)
-			if err != nil {
-				return nil, err
-			}
-			scopes := make([]string, 0, len(cs.RequestedScopes))
-			for _, s := range cs.RequestedScopes {
-				scopes = append(scopes, s.ID)
-			}
-			verified := "no"
-			if cs.Verified {
-				verified = "yes"
-			}
-			return &target{
-				id: cs.ClientID, action: verb + " OAuth consent",
-				details: []string{
-					"client: " + quote(cs.Name), "client_id: " + cs.ClientID, "verified: " + verified,
-					"scopes: " + strings.Join(scopes, " "), "redirect_uri: " + cs.RedirectURI,
-				},
-				effect: "This records the user's decision; allowing gives the client access with these scopes.",
-			}, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if dec == declined {
-			return &SubmitConsentOutput{Allowed: in.Allowed, Message: why}, nil
-		}
-		res, err := c.client.SubmitConsent(ctx, in.ConsentToken, in.Allowed)
-		if err != nil {
-			return nil, err
-		}
-		redirect := res.RedirectURI
-		if c.deps.Secrets == SecretsRedact {
-			redirect = redactURL(redirect)
-		}
-		return &SubmitConsentOutput{Submitted: true, Allowed: in.Allowed, RedirectURI: redirect, Message: "the decision was recorded; send the user's browser to redirect_uri"}, nil
+		return &gated[SubmitConsentOutput]{
+			confirm: in.Confirm, subject: in.ConsentToken + "\x00" + verb,
+			fetch: func() (*target, error) {
+				cs, err := tc.client.GetConsent(ctx, in.ConsentToken)
+				if err != nil {
+					return nil, err
+				}
+				scopes := make([]string, 0, len(cs.RequestedScopes))
+				for _, s := range cs.RequestedScopes {
+					scopes = append(scopes, s.ID)
+				}
+				verified := "no"
+				if cs.Verified {
+					verified = "yes"
+				}
+				return &target{
+					id: cs.ClientID, action: verb + " OAuth consent",
+					details: []string{
+						"client: " + quote(cs.Name), "client_id: " + cs.ClientID, "verified: " + verified,
+						"scopes: " + strings.Join(scopes, " "), "redirect_uri: " + cs.RedirectURI,
+					},
+					effect: "This records the user's decision; allowing gives the client access with these scopes.",
+				}, nil
+			},
+			act: func() (*SubmitConsentOutput, error) {
+				res, err := tc.client.SubmitConsent(ctx, in.ConsentToken, in.Allowed)
+				if err != nil {
+					return nil, err
+				}
+				redirect := res.RedirectURI
+				if tc.deps.Secrets == SecretsRedact {
+					redirect = redactURL(redirect)
+				}
+				return &SubmitConsentOutput{Submitted: true, Allowed: in.Allowed, RedirectURI: redirect, Message: "the decision was recorded; send the user's browser to redirect_uri"}, nil
+			},
+			declined: func(why string) *SubmitConsentOutput {
+				return &SubmitConsentOutput{Allowed: in.Allowed, Message: why}
+			},
+		}, nil
 	})
 }

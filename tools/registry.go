@@ -7,8 +7,30 @@ import (
 )
 
 // All returns every tool, grouped by toolset (tools/list sorts them by
-// name). Adding a tool means one line here.
+// name). It panics when a tool's schema was never generated: a programming
+// error that `go generate ./...` fixes.
 func All(d Deps) []Tool {
+	all := registered(d)
+	if err := generated(all); err != nil {
+		panic(err)
+	}
+	return all
+}
+
+// generated reports the first tool whose schema schemas_generated.go lacks.
+func generated(all []Tool) error {
+	for _, t := range all {
+		if t.ungenerated != "" {
+			return fmt.Errorf("%s was never generated: run go generate ./...", t.ungenerated)
+		}
+	}
+	return nil
+}
+
+// registered builds every tool, whether or not its schemas were generated
+// (the generator reflects them from these tools). Adding a tool means one
+// line here.
+func registered(d Deps) []Tool {
 	return []Tool{
 		GetOAuthServerMetadata(d),
 		GetOAuthProtectedResourceMetadata(d),

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -178,4 +179,22 @@ func TestSelect(t *testing.T) {
 			assert.NotEmpty(t, got)
 		})
 	}
+}
+
+// TestAllRefusesUngeneratedSchemas: a tool whose types schemas_generated.go
+// does not know is built with a placeholder (so that the generator can
+// reflect it), and All, which the server is built from, refuses it.
+func TestAllRefusesUngeneratedSchemas(t *testing.T) {
+	t.Parallel()
+	type unknownInput struct {
+		X string `json:"x"`
+	}
+	tool := define(Deps{}, spec{name: "not_generated"}, func(context.Context, *toolCall, *unknownInput) (*NoInput, error) { return nil, nil })
+	assert.JSONEq(t, `{"type":"object"}`, string(tool.Definition.RawInputSchema))
+	err := generated(append(registered(Deps{}), tool))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the input schema of not_generated")
+	assert.Contains(t, err.Error(), "go generate ./...")
+	assert.NoError(t, generated(registered(Deps{})), "every registered tool has its schemas")
+	assert.NotPanics(t, func() { All(Deps{}) })
 }

@@ -32,21 +32,21 @@ const maxResultBytes = 256 << 10
 // structured returns out as structuredContent plus the same JSON as text,
 // after sanitizing every string in it and masking secrets as the policy
 // says. Output fields tagged `secret:"true"` hold secrets.
-func (d Deps) structured(out any) (*mcp.CallToolResult, error) {
+func (d Deps) structured(out any) *mcp.CallToolResult {
 	shape(reflect.ValueOf(out), d.Secrets == SecretsRedact, false)
 	b, err := json.Marshal(out)
 	if err != nil {
-		return mcp.NewToolResultError("internal error: encoding the result: " + err.Error()), nil
+		return mcp.NewToolResultError("internal error: encoding the result: " + err.Error())
 	}
 	if len(b) > maxResultBytes {
 		return mcp.NewToolResultError(fmt.Sprintf("the result is %d KiB, more than the %d KiB a tool result may be; "+
-			"ask for less, for example a smaller page_size or a narrower filter.", len(b)>>10, maxResultBytes>>10)), nil
+			"ask for less, for example a smaller page_size or a narrower filter.", len(b)>>10, maxResultBytes>>10))
 	}
 	raw := json.RawMessage(b)
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.TextContent{Type: mcp.ContentTypeText, Text: string(b)}},
 		StructuredContent: raw,
-	}, nil
+	}
 }
 
 // shape walks v in place: strings are sanitized (control, zero-width, bidi

@@ -1,53 +1,36 @@
-package tools
+package tools_test
 
 import (
-	"fmt"
-	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 )
 
-// TestCredentialHints: an error about a missing or refused credential names
-// what its reader can change: the environment for a stdio user, the bearer
-// and the arguments for an HTTP caller in key mode, the arguments (and the
-// operator) in token mode. A shared server's caller is never told about
-// variables it cannot see.
-func TestCredentialHints(t *testing.T) {
+// A whole result is capped, not only each string in it: a full page of
+// clients whose every field runs to the string cap would otherwise put
+// megabytes into the model's context. The call says how to ask for less,
+// and makes no further upstream request.
+func TestResultSizeIsCapped(t *testing.T) {
 	t.Parallel()
-	keyRefused := &telnyxapi.APIError{Operation: "ListOAuthClients", Status: http.StatusUnauthorized}
-	clientRefused := &telnyxapi.APIError{Operation: "ExchangeOAuthToken", Status: http.StatusUnauthorized}
-	noClient := fmt.Errorf("wrapped: %w", telnyxapi.ErrNoClientAuth)
-	tests := []struct {
-		source   CredentialSource
-		err      error
-		want     []string
-		wantNone []string
-	}{
-		{CredentialsFromEnvironment, keyRefused, []string{"TELNYX_API_KEY"}, nil},
-		{CredentialsFromEnvironment, noClient, []string{"client_id", "TELNYX_CLIENT_ID"}, nil},
-		{CredentialsFromEnvironment, clientRefused, []string{"client_id", "TELNYX_CLIENT_ID"}, []string{"TELNYX_API_KEY"}},
-		{CredentialsFromCaller, keyRefused, []string{"bearer"}, []string{"TELNYX_"}},
-		{CredentialsFromCaller, noClient, []string{"client_id", "client_secret"}, []string{"TELNYX_"}},
-		{CredentialsFromCaller, clientRefused, []string{"client_id", "client_secret"}, []string{"TELNYX_"}},
-		{CredentialsFromOperator, keyRefused, []string{"operator"}, []string{"TELNYX_"}},
-		{CredentialsFromOperator, noClient, []string{"client_id"}, []string{"TELNYX_"}},
-	}
-	for _, tc := range tests {
-		t.Run(fmt.Sprintf("%d %v", tc.source, tc.err), func(t *testing.T) {
-			t.Parallel()
-			res := Deps{Credentials: tc.source}.errorResult(&spec{name: "some_tool"}, tc.err)
-			assert.True(t, res.IsError)
-			text := testkit.Text(res)
-			for _, w := range tc.want {
-				assert.Contains(t, text, w)
-			}
-			for _, w := range tc.wantNone {
-				assert.NotContains(t, text, w)
-			}
+	h := newHarness(t)
+	long := strings.Repeat("x", 8000)
+	for range 60 {
+		h.fake.AddClient(telnyxfake.Client{
+			Name: "big " + long, ClientType: telnyxfake.ClientTypeConfidential,
+			AllowedGrantTypes: []string{telnyxfake.GrantClientCredentials}, AllowedScopes: []string{"admin"},
+			LogoURI: "https://example.com/" + long,
 		})
 	}
+	h.fake.ResetRequests()
+
+	text := h.fail(t, "list_oauth_clients", map[string]any{"page_size": 100})
+	assert.Contains(t, text, "page_size")
+	assert.Less(t, len(text), 500, "the refusal itself is short")
+	assert.Len(t, h.fake.Requests(), 1)
+
+	// A page that fits still comes back.
+	h.ok(t, "list_oauth_clients", map[string]any{"page_size": 10})
 }

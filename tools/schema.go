@@ -15,11 +15,14 @@ import (
 	"golang.org/x/text/message"
 )
 
+//go:generate go run ./internal/regenerate
+
 // Every tool's input and output schemas are made from its Go structs by
 // invopop/jsonschema, but not at run time: schema_gen_test.go reflects them
-// and writes schemas_generated.go, and a stale file fails the tests
-// (UPDATE_SNAPSHOTS=1 go test ./tools rewrites it). Start-up then does no
-// reflection, and the reflector is not part of the binary.
+// and writes schemas_generated.go, and a stale file fails the tests.
+// `go generate ./...` rewrites it, then the snapshots in schemas/ and the
+// README's tool table, in that order. Start-up then does no reflection, and
+// the reflector is not part of the binary.
 //
 // The rules the generator applies:
 //   - inputs and outputs are plain objects with no $ref (some clients do not
@@ -40,25 +43,24 @@ const (
 	outputRole schemaRole = "output"
 )
 
-// allowMissingSchemas lets the generator build the tools before their
-// schemas exist; everywhere else a missing schema is a programming error.
-var allowMissingSchemas bool
-
-// schemaOf returns the generated schema of T in the given role.
-func schemaOf[T any](role schemaRole) json.RawMessage {
-	t := reflect.TypeFor[T]()
-	s := generatedSchema(schemaKey(role, t))
-	if s == "" {
-		if allowMissingSchemas {
-			return json.RawMessage(`{"type":"object"}`)
-		}
-		panic(fmt.Sprintf("no generated %s schema for %s: run UPDATE_SNAPSHOTS=1 go test ./tools", role, t))
+// schemaOf returns the generated schema of t in the given role, or nil
+// when schemas_generated.go has none for it yet.
+func schemaOf(role schemaRole, t reflect.Type) json.RawMessage {
+	if s := generatedSchema(schemaKey(role, t)); s != "" {
+		return json.RawMessage(s)
 	}
-	return json.RawMessage(s)
+	return nil
 }
 
-// schemaKey names a generated schema: the role and the Go type.
+// schemaKey names a generated schema: the role and the Go type. The
+// generated file is keyed by these strings rather than by the types
+// themselves so that it compiles, and can be regenerated, after a type it
+// names is renamed or removed.
 func schemaKey(role schemaRole, t reflect.Type) string { return string(role) + " " + t.String() }
+
+// placeholderSchema stands in for a schema not generated yet, so that the
+// generator can build the tools it reflects; All refuses such a tool.
+var placeholderSchema = json.RawMessage(`{"type":"object"}`)
 
 // argValidator checks tool arguments against the same schema tools/list
 // advertises, so that what the model is told and what the server enforces

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -73,6 +72,9 @@ type Tool struct {
 
 	// inType and outType are the Go types the schemas are generated from.
 	inType, outType reflect.Type
+	// ungenerated names a schema schemas_generated.go lacks, "" when it has
+	// both.
+	ungenerated string
 }
 
 // Name is the tool's name.
@@ -127,12 +129,10 @@ type spec struct {
 	// verify tells how to check whether a call with an unknown outcome took
 	// effect, e.g. "list_oauth_clients".
 	verify string
-	// confirms marks the tools that ask the user before acting.
-	confirms bool
 }
 
-// call is what a handler gets besides its arguments.
-type call struct {
+// toolCall is what a handler gets besides its arguments.
+type toolCall struct {
 	deps   Deps
 	spec   *spec
 	client *telnyxapi.Client
@@ -142,23 +142,51 @@ type call struct {
 // validator is implemented by inputs with rules a JSON schema cannot say.
 type validator interface{ validate() error }
 
-// resultError carries a finished result (a confirmation request, a
-// preview) out of a handler, past the error mapping.
-type resultError struct{ res *mcp.CallToolResult }
-
-func (e *resultError) Error() string { return "result" }
-
-func stopWith(res *mcp.CallToolResult) error { return &resultError{res: res} }
-
 // define builds a Tool from its spec, input and output types, and the
-// function that does the work. The handler it makes validates arguments
-// against the advertised schema and the input's own rules before any
-// upstream call, recovers panics into error results, and shapes the
-// output: strings from the API are sanitized, and secrets are masked when
-// the policy says so.
-func define[In, Out any](d Deps, s spec, run func(ctx context.Context, c *call, in *In) (*Out, error)) Tool {
-	input := schemaOf[In](inputRole)
-	output := schemaOf[Out](outputRole)
+// function that does the work.
+func define[In, Out any](d Deps, s spec, run func(ctx context.Context, tc *toolCall, in *In) (*Out, error)) Tool {
+	return build[In, Out](d, s, false, func(ctx context.Context, tc *toolCall, in *In) *mcp.CallToolResult {
+		out, err := run(ctx, tc, in)
+		return report(tc, out, err)
+	})
+}
+
+// defineConfirmed builds a Tool whose action the user confirms first.
+// gate checks the arguments and describes the action; confirmed runs the
+// whole flow.
+func defineConfirmed[In, Out any](d Deps, s spec, gate func(ctx context.Context, tc *toolCall, in *In) (*gated[Out], error)) Tool {
+	return build[In, Out](d, s, true, func(ctx context.Context, tc *toolCall, in *In) *mcp.CallToolResult {
+		g, err := gate(ctx, tc, in)
+		if err != nil {
+			return tc.deps.errorResult(tc.spec, err)
+		}
+		return confirmed(ctx, tc, g)
+	})
+}
+
+// report is the result of a call that returned out or failed with err.
+func report[Out any](tc *toolCall, out *Out, err error) *mcp.CallToolResult {
+	if err != nil {
+		return tc.deps.errorResult(tc.spec, err)
+	}
+	return tc.deps.structured(out)
+}
+
+// build makes the Tool. The handler it makes validates arguments against
+// the advertised schema and the input's own rules before any upstream
+// call, recovers panics into error results, and shapes the output: strings
+// from the API are sanitized, and secrets are masked when the policy says
+// so.
+func build[In, Out any](d Deps, s spec, confirms bool, run func(ctx context.Context, tc *toolCall, in *In) *mcp.CallToolResult) Tool {
+	inType, outType := reflect.TypeFor[In](), reflect.TypeFor[Out]()
+	input, output := schemaOf(inputRole, inType), schemaOf(outputRole, outType)
+	var ungenerated string
+	switch {
+	case input == nil:
+		input, ungenerated = placeholderSchema, "the input schema of "+s.name+" ("+inType.String()+")"
+	case output == nil:
+		output, ungenerated = placeholderSchema, "the output schema of "+s.name+" ("+outType.String()+")"
+	}
 	def := mcp.NewToolWithRawSchema(s.name, s.description, input)
 	def.Title = s.title
 	def.RawOutputSchema = output
@@ -192,18 +220,10 @@ func define[In, Out any](d Deps, s spec, run func(ctx context.Context, c *call, 
 		if err != nil {
 			return d.errorResult(sp, err), nil
 		}
-		out, err := run(ctx, &call{deps: d, spec: sp, client: client, req: req}, in)
-		if err != nil {
-			var stop *resultError
-			if errors.As(err, &stop) {
-				return stop.res, nil
-			}
-			return d.errorResult(sp, err), nil
-		}
-		return d.structured(out)
+		return run(ctx, &toolCall{deps: d, spec: sp, client: client, req: req}, in), nil
 	}
-	return Tool{Definition: def, Handler: handler, Toolset: s.toolset, Confirms: s.confirms,
-		inType: reflect.TypeFor[In](), outType: reflect.TypeFor[Out]()}
+	return Tool{Definition: def, Handler: handler, Toolset: s.toolset, Confirms: confirms,
+		inType: inType, outType: outType, ungenerated: ungenerated}
 }
 
 // decodeArguments checks a call's arguments against the advertised schema,

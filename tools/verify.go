@@ -61,8 +61,8 @@ func VerifyOAuthAccessToken(d Deps) Tool {
 	return define(d, spec{
 		name: "verify_oauth_access_token", title: "Verify OAuth access token", toolset: ToolsetProtocol, hints: readHints,
 		description: "Verify a JWT access token locally against the JWKS: signature, expiry, issuer, and optionally audience and scopes. Says why an invalid token fails. Changes nothing.",
-	}, func(ctx context.Context, c *call, in *VerifyTokenInput) (*VerifyTokenOutput, error) {
-		v := verifier{cache: caches.get(c.client.BaseURL()), fetch: keysFrom(c.client), now: time.Now}
+	}, func(ctx context.Context, tc *toolCall, in *VerifyTokenInput) (*VerifyTokenOutput, error) {
+		v := verifier{cache: caches.get(tc.client.BaseURL()), fetch: keysFrom(tc.client), now: time.Now}
 		return v.verify(ctx, in)
 	})
 }

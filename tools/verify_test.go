@@ -55,23 +55,23 @@ func signWith(t *testing.T, alg jose.SignatureAlgorithm, key any, kid string, cl
 	return tok
 }
 
-func (e *extrasEnv) verify(t *testing.T, args map[string]any) tools.VerifyTokenOutput {
+func (h *harness) verify(t *testing.T, args map[string]any) tools.VerifyTokenOutput {
 	t.Helper()
-	return okTool[tools.VerifyTokenOutput](t, e, "verify_oauth_access_token", args)
+	return decode[tools.VerifyTokenOutput](t, h.ok(t, "verify_oauth_access_token", args))
 }
 
 // clientCredentialsToken gets a token from the fake's token endpoint through
 // exchange_oauth_token, as the sandbox's demo client.
-func (e *extrasEnv) clientCredentialsToken(t *testing.T, scope string) string {
+func (h *harness) clientCredentialsToken(t *testing.T, scope string) string {
 	t.Helper()
-	out := okTool[tools.TokenOutput](t, e, "exchange_oauth_token", map[string]any{"grant_type": "client_credentials", "scope": scope})
+	out := decode[tools.TokenOutput](t, h.ok(t, "exchange_oauth_token", map[string]any{"grant_type": "client_credentials", "scope": scope}))
 	require.NotEmpty(t, out.AccessToken)
 	return out.AccessToken
 }
 
 func TestVerifyValidTokens(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 	tok := e.clientCredentialsToken(t, "numbers.read messaging.read")
 
 	got := e.verify(t, map[string]any{"token": tok})
@@ -114,7 +114,7 @@ func TestVerifyValidTokens(t *testing.T) {
 
 func TestVerifyRejects(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 	good := e.fake.IssueAccessToken(telnyxfake.DemoClientID, "numbers.read", 0)
 	header, claims, parts := tokenParts(t, good)
 	kid := header["kid"].(string)
@@ -129,7 +129,7 @@ func TestVerifyRejects(t *testing.T) {
 
 	// The public key as published, which an HS256 forger would use as the
 	// shared secret.
-	jwks := okTool[map[string]any](t, e, "get_oauth_jwks", map[string]any{})
+	jwks := decode[map[string]any](t, e.ok(t, "get_oauth_jwks", map[string]any{}))
 	pub, err := json.Marshal(jwks["keys"].([]any)[0])
 	require.NoError(t, err)
 	hsInput := encodeSegment(t, map[string]any{"alg": "HS256", "kid": kid, "typ": "at+jwt"}) + "." + encodeSegment(t, escalated)
@@ -181,7 +181,7 @@ func TestVerifyRejects(t *testing.T) {
 // per interval, however many such tokens arrive.
 func TestVerifyUnknownKidRefetchesOnce(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 	good := e.fake.IssueAccessToken(telnyxfake.DemoClientID, "numbers.read", 0)
 	_, claims, _ := tokenParts(t, good)
 	require.True(t, e.verify(t, map[string]any{"token": good}).Valid)
@@ -201,7 +201,7 @@ func TestVerifyUnknownKidRefetchesOnce(t *testing.T) {
 
 	// alg none, HMAC and malformed tokens are refused before any key is
 	// looked up: they cause no fetch at all.
-	fresh := newExtrasEnv(t)
+	fresh := newHarness(t, sandbox())
 	hs := signWith(t, jose.HS256, []byte("0123456789abcdef0123456789abcdef"), "k", claims)
 	for _, tok := range []string{hs, encodeSegment(t, map[string]any{"alg": "none"}) + "." + encodeSegment(t, claims) + "."} {
 		assert.False(t, fresh.verify(t, map[string]any{"token": tok}).Valid)
@@ -213,7 +213,7 @@ func TestVerifyNotYetValid(t *testing.T) {
 	t.Parallel()
 	// A fake whose clock runs two hours ahead signs tokens whose nbf and iat
 	// lie in this machine's future.
-	e := newExtrasEnv(t, fakeClock(func() time.Time { return time.Now().Add(2 * time.Hour) }))
+	e := newHarness(t, sandbox(), fakeClock(func() time.Time { return time.Now().Add(2 * time.Hour) }))
 	tok := e.fake.IssueAccessToken(telnyxfake.DemoClientID, "numbers.read", 0)
 	got := e.verify(t, map[string]any{"token": tok})
 	assert.False(t, got.Valid)
@@ -223,7 +223,7 @@ func TestVerifyNotYetValid(t *testing.T) {
 
 func TestVerifyWrongIssuer(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 	tok := e.fake.IssueAccessToken(telnyxfake.DemoClientID, "numbers.read", 0)
 	// The authorization server now names another issuer: a token signed with
 	// the right key but carrying the old iss must fail.
@@ -237,13 +237,13 @@ func TestVerifyWrongIssuer(t *testing.T) {
 
 func TestVerifyUpstreamFailureIsAnError(t *testing.T) {
 	t.Parallel()
-	e := newExtrasEnv(t)
+	e := newHarness(t, sandbox())
 	tok := e.fake.IssueAccessToken(telnyxfake.DemoClientID, "numbers.read", 0)
 	e.fake.Inject(telnyxfake.OpGetJWKS, faultinject.Status(404, `{"errors":[{"code":"10005","title":"Resource not found"}]}`))
-	res := e.callTool(t, "verify_oauth_access_token", map[string]any{"token": tok})
-	require.True(t, res.IsError, "without keys nothing can be verified: %s", textOf(res))
-	assert.Contains(t, textOf(res), "404")
-	assert.NotContains(t, textOf(res), tok, "the token never appears in an error")
+	res := e.call(t, "verify_oauth_access_token", map[string]any{"token": tok})
+	require.True(t, res.IsError, "without keys nothing can be verified: %s", resultText(res))
+	assert.Contains(t, resultText(res), "404")
+	assert.NotContains(t, resultText(res), tok, "the token never appears in an error")
 
 	// The failure is not cached.
 	assert.True(t, e.verify(t, map[string]any{"token": tok}).Valid)

@@ -17,8 +17,9 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
-// wire is the request the reference (shared/telnyx-oauth-api.md §3, §4, §10)
-// prescribes for an operation.
+// wire is the request the Telnyx API reference
+// (https://developers.telnyx.com/api-reference/oauth-clients and the OAuth
+// pages beside it) prescribes for an operation.
 type wire struct {
 	method  string
 	rawPath string // exactly as on the wire: /v2/… or, for well-known, the root
@@ -78,8 +79,6 @@ const (
 // TestEveryToolSendsTheReferenceRequest calls each of the 17 tools through
 // the MCP client against the fake and checks the exact request (method,
 // escaped path, query, auth, content type, body) and the structured result.
-// Done when: "Every tool … sends the exact request the reference describes …
-// and returns the structured result."
 func TestEveryToolSendsTheReferenceRequest(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

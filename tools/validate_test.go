@@ -9,8 +9,7 @@ import (
 
 // TestBadArgumentsAreRefusedBeforeAnyRequest sends arguments the input
 // schemas or the tools' own rules refuse. Each call must be an isError naming
-// the argument, and the fake must record nothing. Done when (issue §3): "a
-// bad argument → isError naming the field, zero upstream requests."
+// the argument, and the fake must record nothing.
 func TestBadArgumentsAreRefusedBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
 	create := func(over map[string]any) map[string]any {

@@ -15,7 +15,7 @@ import (
 
 // RFC 7517 §4.5 lets keys of different types share a kid. A token signed
 // with the second of them must verify with it, not fail against the first.
-func TestReviewVerifySharedKidAcrossKeyTypes(t *testing.T) {
+func TestVerifySharedKidAcrossKeyTypes(t *testing.T) {
 	t.Parallel()
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
@@ -48,7 +48,7 @@ func TestReviewVerifySharedKidAcrossKeyTypes(t *testing.T) {
 // Odd claim encodings must fail closed or verify as the RFCs say, and never
 // panic: exp as a float verifies, exp as a string does not, aud as a string
 // or an array both match, an issuer differing by a trailing slash does not.
-func TestReviewVerifyClaimEncodings(t *testing.T) {
+func TestVerifyClaimEncodings(t *testing.T) {
 	t.Parallel()
 	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
