@@ -123,7 +123,7 @@ func TestCanarySweepHTTP(t *testing.T) {
 	}
 
 	tokens := filepath.Join(t.TempDir(), "tokens")
-	require.NoError(t, os.WriteFile(tokens, []byte(HashToken(c["inbound token"])+" write\n"), 0o600))
+	require.NoError(t, os.WriteFile(tokens, []byte(hashToken(c["inbound token"])+" write\n"), 0o600))
 	modes := []struct {
 		name        string
 		bearer      string
@@ -213,7 +213,7 @@ func TestCanarySweepHTTP(t *testing.T) {
 					hay += " " + k + ": " + strings.Join(vs, ",")
 				}
 				assert.NotContains(t, hay, c["inbound token"], "the inbound token reached Telnyx: %s %s", r.Method, r.Path)
-				assert.NotContains(t, hay, strings.TrimPrefix(HashToken(c["inbound token"]), "sha256:"))
+				assert.NotContains(t, hay, strings.TrimPrefix(hashToken(c["inbound token"]), "sha256:"))
 				if mode.name == "token mode" {
 					assert.NotContains(t, hay, c["caller API key"])
 				}

@@ -162,7 +162,6 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 	}
-	s.mcpServed.Add(1)
 	target := s.mcpWrite
 	if c.role == RoleRead {
 		target = s.mcpRead
