@@ -1,7 +1,9 @@
-// Command bench measures telnyx-oauth-mcp against the goals of issue 4 and
+// Command bench measures telnyx-oauth-mcp against its performance goals and
 // prints one markdown table: cold start over stdio, peak RSS idle and under
 // HTTP load, tools/list size, the per-call overhead over stdio, HTTP
-// throughput and the memory of a stateful session. Optionally it measures
+// throughput, the server CPU per stateless HTTP request beside a bare
+// mcp-go server's (bench/reference.go) and the memory of a stateful
+// session. Optionally it measures
 // a peer MCP server (the official telnyx-mcp, launched with npx) the same
 // way, side by side.
 //

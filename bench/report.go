@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// The peer's figures as issue 4 quotes them (telnyx-mcp 7.17.0 over stdio
+// The peer's figures as quoted when no peer is measured (telnyx-mcp 7.17.0 over stdio
 // on a 2-core machine; tools/list of its last per-endpoint version, 4.2.0),
 // used when no peer is measured.
 const (
@@ -19,7 +19,7 @@ const (
 	quotedPeerCall      = "1.4–3 s"
 )
 
-// The goals of issue 4. Sizes are decimal: 1 KB = 1,000 bytes, 1 MB =
+// The performance goals (docs/benchmarks.md). Sizes are decimal: 1 KB = 1,000 bytes, 1 MB =
 // 1,000,000 bytes, the stricter reading.
 const (
 	goalStartFraction = 40   // at most 1/40 of the peer's start
@@ -166,7 +166,7 @@ func (r *report) write(w io.Writer) {
 	}
 	fmt.Fprintf(w, "- Upstream: telnyxfake over HTTP on 127.0.0.1, seeded, in a process of its own. KB = 1,000 bytes, MB = 1,000,000 bytes. RSS is VmHWM from /proc/PID/status.\n")
 	if r.peer == nil {
-		fmt.Fprintf(w, "- Peer: not measured; its figures are the ones issue 4 quotes (telnyx-mcp 7.17.0 over stdio on 2 cores; tools/list of 4.2.0), marked \"quoted\".\n")
+		fmt.Fprintf(w, "- Peer: not measured; its figures are quoted ones (telnyx-mcp 7.17.0 over stdio on 2 cores; tools/list of 4.2.0), marked \"quoted\".\n")
 	} else {
 		fmt.Fprintf(w, "- Peer: `%s`, with TELNYX_API_KEY and TELNYX_BASE_URL pointing at the same fake; its RSS is the sum over its process tree.\n", r.peer.command)
 		for _, n := range r.peer.notes {

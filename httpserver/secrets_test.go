@@ -23,12 +23,13 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
-// The HTTP half of the canary sweep (the tools half is in package tools):
+// Secrets never leak over HTTP: the HTTP half of the canary sweep (the
+// tools half is in package tools):
 // every tool over streamable HTTP, in key mode (each caller's own Telnyx
 // key) and token mode (an inbound token, the server's own key upstream),
 // without faults and under upstream faults that quote the request back;
 // no canary may reach the log, an audit line or a result, and in token
-// mode the inbound token never reaches Telnyx. SECURITY.md A2, A3.
+// mode the inbound token never reaches Telnyx.
 
 func canaryHex(n int) string {
 	b := make([]byte, n)
