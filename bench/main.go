@@ -161,7 +161,7 @@ func run(o options, stdout, stderr io.Writer) error {
 	if r.load, err = measureHTTPLoad(bin, fake, o.callers, o.loadWarmup, o.duration); err != nil {
 		return err
 	}
-	progress("CPU per stateless request, ours and the bare mcp-go reference (%d rounds of %d calls and %d pings each)", o.cpuRounds, o.cpuRequests, o.cpuRequests)
+	progress("CPU per stateless request, ours and the bare mcp-go reference (%s of %d calls and %d pings each)", plural(o.cpuRounds, "round"), o.cpuRequests, o.cpuRequests)
 	if r.perRequest, err = measureCPU(bin, fake, o.cpuRequests, o.cpuCallers, o.cpuRounds); err != nil {
 		return err
 	}

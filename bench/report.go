@@ -128,7 +128,7 @@ func (r *report) write(w io.Writer) {
 			oursCall, refCall = append(oursCall, x.oursCall), append(refCall, x.refCall)
 			oursPing, refPing = append(oursPing, x.oursPing), append(refPing, x.refPing)
 		}
-		what := fmt.Sprintf("%s, %d callers, median of %d rounds of %s", "%s", f.callers, len(f.rounds), thousands(f.requests))
+		what := fmt.Sprintf("%s, %d callers, median of %s of %s", "%s", f.callers, plural(len(f.rounds), "round"), thousands(f.requests))
 		t.row(fmt.Sprintf(what, "server CPU per stateless tools/call of list_oauth_clients"),
 			us(median(oursCall)), us(median(refCall))+" (bare mcp-go)", fmt.Sprintf("%.2f× (ours/reference; rounds %s)", medianFloat(calls), floats(calls)),
 			met(medianFloat(calls) <= goalCPURatio, "≤ 1.0× the reference"))
@@ -161,8 +161,8 @@ func (r *report) write(w io.Writer) {
 		fmt.Fprintf(w, "- %d stdio calls failed; first: %s\n", r.calls.stdioErrors, r.calls.firstStdioNote)
 	}
 	if r.perRequest != nil {
-		fmt.Fprintf(w, "- CPU per request: each server's process CPU time (user + system, /proc/PID/stat) over %s requests from %d callers after %s warm-up ones, in %d rounds alternating which server goes first. The reference is a bare mcp-go StreamableHTTPServer, stateless, with one tool making the same upstream GET and returning its body as text (bench/reference.go); its ratio column is ours/reference, not peer/ours.\n",
-			thousands(r.perRequest.requests), r.perRequest.callers, thousands(max(r.perRequest.requests/10, 10)), len(r.perRequest.rounds))
+		fmt.Fprintf(w, "- CPU per request: each server's process CPU time (user + system, /proc/PID/stat) over %s requests from %d callers after %s warm-up ones, in %s alternating which server goes first. The reference is a bare mcp-go StreamableHTTPServer, stateless, with one tool making the same upstream GET and returning its body as text (bench/reference.go); its ratio column is ours/reference, not peer/ours.\n",
+			thousands(r.perRequest.requests), r.perRequest.callers, thousands(max(r.perRequest.requests/10, 10)), plural(len(r.perRequest.rounds), "round"))
 	}
 	fmt.Fprintf(w, "- Upstream: telnyxfake over HTTP on 127.0.0.1, seeded, in a process of its own. KB = 1,000 bytes, MB = 1,000,000 bytes. RSS is VmHWM from /proc/PID/status.\n")
 	if r.peer == nil {
