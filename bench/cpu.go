@@ -183,18 +183,7 @@ func send(hc *http.Client, url string, body []byte, h http.Header, n, callers in
 		wg.Go(func() {
 			buf := bytes.NewBuffer(make([]byte, 0, 8<<10))
 			for left.Add(-1) >= 0 {
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-				req.Header = h.Clone()
-				resp, err := hc.Do(req)
-				if err == nil {
-					buf.Reset()
-					_, err = buf.ReadFrom(resp.Body)
-					resp.Body.Close()
-					if err == nil && (resp.StatusCode != http.StatusOK || !bytes.Contains(buf.Bytes(), []byte(`"result"`)) ||
-						bytes.Contains(buf.Bytes(), []byte(`"isError":true`))) {
-						err = fmt.Errorf("status %d: %s", resp.StatusCode, clip(buf.String(), 300))
-					}
-				}
+				err := post(hc, url, body, h.Clone(), buf)
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -209,4 +198,28 @@ func send(hc *http.Client, url string, body []byte, h http.Header, n, callers in
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// post sends one request and reads its answer into buf; an answer that is
+// not a successful JSON-RPC result (or is a tool error) is an error.
+func post(hc *http.Client, url string, body []byte, h http.Header, buf *bytes.Buffer) error {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header = h
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	buf.Reset()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(buf.Bytes(), []byte(`"result"`)) ||
+		bytes.Contains(buf.Bytes(), []byte(`"isError":true`)) {
+		return fmt.Errorf("status %d: %s", resp.StatusCode, clip(buf.String(), 300))
+	}
+	return nil
 }

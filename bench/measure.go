@@ -261,18 +261,7 @@ func measureHTTPLoad(bin string, fake *fakeProc, callers int, warmup, duration t
 				if !began.Before(end) {
 					return
 				}
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-				req.Header = h
-				resp, err := hc.Do(req)
-				if err == nil {
-					buf.Reset()
-					_, err = buf.ReadFrom(resp.Body)
-					resp.Body.Close()
-					if err == nil && (resp.StatusCode != http.StatusOK || !bytes.Contains(buf.Bytes(), []byte(`"result"`)) ||
-						bytes.Contains(buf.Bytes(), []byte(`"isError":true`))) {
-						err = fmt.Errorf("status %d: %s", resp.StatusCode, clip(buf.String(), 300))
-					}
-				}
+				err := post(hc, url, body, h, buf)
 				took := time.Since(began)
 				if began.Before(measureFrom) {
 					continue
