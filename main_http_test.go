@@ -8,6 +8,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"net"
 	"net/http"
@@ -27,7 +29,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/httpserver"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
@@ -178,7 +179,7 @@ func TestHTTPBinary(t *testing.T) {
 		dir := t.TempDir()
 		tokens := filepath.Join(dir, "tokens")
 		audit := filepath.Join(dir, "audit.log")
-		require.NoError(t, os.WriteFile(tokens, []byte(httpserver.HashToken("write-token-for-e2e")+" write\n"), 0o600))
+		require.NoError(t, os.WriteFile(tokens, []byte(tokenLine("write-token-for-e2e")+" write\n"), 0o600))
 		p := startHTTP(t, bin, []string{
 			"TELNYX_MCP_SANDBOX=true",
 			"TELNYX_MCP_STATELESS=true",
@@ -255,4 +256,11 @@ func TestHTTPStartupRefusals(t *testing.T) {
 			assert.Empty(t, stdout.String())
 		})
 	}
+}
+
+// tokenLine is a token's form in the tokens file, as operators make it
+// with `printf '%s' "$TOKEN" | sha256sum`.
+func tokenLine(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

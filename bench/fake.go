@@ -26,12 +26,16 @@ type fakeProc struct {
 	stdin   io.WriteCloser
 }
 
-func startFake() (*fakeProc, error) {
+func startFake() (*fakeProc, error) { return startChild("the fake", "-serve-fake") }
+
+// startChild starts a copy of this program in a serving mode (the fake, or
+// the bare mcp-go reference), and reads the base URL it prints.
+func startChild(what string, args ...string) (*fakeProc, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "-serve-fake")
+	cmd := exec.Command(self, args...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -56,7 +60,7 @@ func startFake() (*fakeProc, error) {
 	}
 	if !strings.HasPrefix(f.BaseURL, "http://127.0.0.1:") {
 		f.stop()
-		return nil, fmt.Errorf("the fake did not start (said %q)", f.BaseURL)
+		return nil, fmt.Errorf("%s did not start (said %q)", what, f.BaseURL)
 	}
 	return f, nil
 }

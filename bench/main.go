@@ -1,7 +1,9 @@
-// Command bench measures telnyx-oauth-mcp against the goals of issue 4 and
+// Command bench measures telnyx-oauth-mcp against its performance goals and
 // prints one markdown table: cold start over stdio, peak RSS idle and under
 // HTTP load, tools/list size, the per-call overhead over stdio, HTTP
-// throughput and the memory of a stateful session. Optionally it measures
+// throughput, the server CPU per stateless HTTP request beside a bare
+// mcp-go server's (bench/reference.go) and the memory of a stateful
+// session. Optionally it measures
 // a peer MCP server (the official telnyx-mcp, launched with npx) the same
 // way, side by side.
 //
@@ -45,6 +47,9 @@ type options struct {
 	only        string
 	serverEnv   envList
 	budgetStart time.Duration
+	cpuRequests int
+	cpuCallers  int
+	cpuRounds   int
 }
 
 func main() {
@@ -55,6 +60,9 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "HTTP load: how long the measured window lasts")
 	flag.DurationVar(&o.loadWarmup, "load-warmup", time.Second, "HTTP load: warm-up before the measured window")
 	flag.IntVar(&o.callers, "callers", 64, "HTTP load: concurrent callers")
+	flag.IntVar(&o.cpuRequests, "cpu-requests", 5000, "CPU per request: tools/calls (and as many pings) sent to our HTTP server and to the bare mcp-go reference, per round")
+	flag.IntVar(&o.cpuCallers, "cpu-callers", 8, "CPU per request: concurrent callers")
+	flag.IntVar(&o.cpuRounds, "cpu-rounds", 3, "CPU per request: rounds, alternating which server goes first")
 	flag.IntVar(&o.sessions, "sessions", 1000, "stateful sessions opened for the per-session memory")
 	flag.StringVar(&o.peer, "peer", "", "a peer stdio MCP server to measure side by side, as a shell command, e.g. 'npx -y telnyx-mcp@7.17.0'")
 	flag.IntVar(&o.peerRuns, "peer-runs", 5, "cold starts of the peer")
@@ -62,8 +70,9 @@ func main() {
 	flag.DurationVar(&o.peerBudget, "peer-budget", 120*time.Second, "time allowed for the whole peer measurement")
 	flag.StringVar(&o.bin, "bin", "", "use this server binary instead of building one")
 	flag.Var(&o.serverEnv, "server-env", "extra NAME=VALUE for our server's environment, repeatable (e.g. GOGC=200, for experiments)")
-	flag.StringVar(&o.only, "only", "", "run only these measurements, comma-separated: start, calls, load, sessions (for profiling; prints no table)")
+	flag.StringVar(&o.only, "only", "", "run only these measurements, comma-separated: start, calls, load, cpu, sessions (for profiling; prints no table)")
 	serveFake := flag.Bool("serve-fake", false, "internal: serve telnyxfake on 127.0.0.1, print its base URL, exit when stdin closes")
+	serveReference := flag.String("serve-reference", "", "internal: serve the bare mcp-go reference on 127.0.0.1 with this upstream base URL, print its URL, exit when stdin closes")
 	flag.BoolVar(&o.quick, "quick", false, "a short smoke run: 10 starts, 200 calls, 2 s of load, 200 sessions")
 	flag.Parse()
 	if *serveFake {
@@ -73,9 +82,17 @@ func main() {
 		}
 		return
 	}
+	if *serveReference != "" {
+		if err := runReference(*serveReference, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench -serve-reference:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if o.quick {
 		o.runs, o.calls, o.warmup, o.duration, o.loadWarmup, o.sessions = 10, 200, 20, 2*time.Second, 500*time.Millisecond, 200
 		o.peerRuns, o.peerCalls = 3, 3
+		o.cpuRequests, o.cpuRounds = 300, 1
 	}
 	if err := run(o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -146,6 +163,10 @@ func run(o options, stdout, stderr io.Writer) error {
 	if r.load, err = measureHTTPLoad(bin, fake, o.callers, o.loadWarmup, o.duration); err != nil {
 		return err
 	}
+	progress("CPU per stateless request, ours and the bare mcp-go reference (%s of %d calls and %d pings each)", plural(o.cpuRounds, "round"), o.cpuRequests, o.cpuRequests)
+	if r.perRequest, err = measureCPU(bin, fake, o.cpuRequests, o.cpuCallers, o.cpuRounds); err != nil {
+		return err
+	}
 	progress("stateful sessions (%d)", o.sessions)
 	if r.sessions, err = measureSessions(fake, o.sessions); err != nil {
 		return err
@@ -184,6 +205,16 @@ func runOnly(o options, ours server, bin string, fake *fakeProc, progress func(s
 			}
 			progress("load: %.0f calls/s, p99 %s, median %s, %d errors (%s), VmHWM %s; CPU s: server %.1f, fake %.1f, generator %.1f",
 				f.rate(), p99(f.latencies), median(f.latencies), f.errors, f.firstErr, mb(float64(f.hwm)), f.cpuServer, f.cpuFake, f.cpuGenerator)
+		case "cpu":
+			f, err := measureCPU(bin, fake, o.cpuRequests, o.cpuCallers, o.cpuRounds)
+			if err != nil {
+				return err
+			}
+			for i, r := range f.rounds {
+				progress("cpu round %d: tools/call ours %s ref %s (%.2fx); ping ours %s ref %s (%.2fx)", i+1,
+					us(r.oursCall), us(r.refCall), float64(r.oursCall)/float64(r.refCall),
+					us(r.oursPing), us(r.refPing), float64(r.oursPing)/float64(r.refPing))
+			}
 		case "sessions":
 			f, err := measureSessions(fake, o.sessions)
 			if err != nil {

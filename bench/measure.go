@@ -11,17 +11,14 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/httpserver"
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
@@ -225,49 +222,14 @@ var listenURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`)
 // goroutines call list_oauth_clients back to back for warmup+duration. Only
 // calls started after the warm-up count.
 func measureHTTPLoad(bin string, fake *fakeProc, callers int, warmup, duration time.Duration) (*loadFigures, error) {
-	baseURL := fake.BaseURL
-	cmd := exec.Command(bin, "--transport", "http", "--stateless", "--listen", "127.0.0.1:0",
-		"--base-url", baseURL, "--rate-limit", "-1", "--rate-limit-mutating", "-1",
-		"--caller-concurrency", fmt.Sprint(callers), "--log-level", "info")
-	cmd.Env = cleanEnv("TELNYX_MCP_STATE_KEY=bench-state-key-0123456789abcdef0123456789abcdef")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stderr := &limitedBuffer{max: 64 << 10}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
+	srv, err := startOurHTTP(bin, fake, callers)
+	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		waited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(waited) }()
-		select {
-		case <-waited:
-		case <-time.After(15 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-waited
-		}
-	}()
-	var url string
-	for wait := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(wait); time.Sleep(5 * time.Millisecond) {
-		if m := listenURL.FindStringSubmatch(stderr.String()); m != nil {
-			url = m[1]
-		}
-	}
-	if url == "" {
-		return nil, fmt.Errorf("the HTTP server did not say where it listens; stderr: %s", safetext.Clip(strings.TrimSpace(stderr.String()), 600))
-	}
+	defer srv.stop()
+	cmd, url := srv.cmd, srv.url
 
-	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_oauth_clients","arguments":{},` +
-		`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},` +
-		`"io.modelcontextprotocol/clientInfo":{"name":"telnyx-oauth-mcp-bench","version":"1"}}}}`)
-	header := http.Header{
-		"Content-Type":         {"application/json"},
-		"Accept":               {"application/json, text/event-stream"},
-		"Mcp-Protocol-Version": {"2026-07-28"},
-		"Mcp-Method":           {"tools/call"},
-		"Mcp-Name":             {"list_oauth_clients"},
-		"Authorization":        {"Bearer " + fakeAPIKey},
-	}
+	body, header := callBody, callHeader
 	tr := &http.Transport{MaxIdleConns: callers * 2, MaxIdleConnsPerHost: callers * 2, MaxConnsPerHost: callers,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
 	defer tr.CloseIdleConnections()
@@ -299,18 +261,7 @@ func measureHTTPLoad(bin string, fake *fakeProc, callers int, warmup, duration t
 				if !began.Before(end) {
 					return
 				}
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-				req.Header = h
-				resp, err := hc.Do(req)
-				if err == nil {
-					buf.Reset()
-					_, err = buf.ReadFrom(resp.Body)
-					resp.Body.Close()
-					if err == nil && (resp.StatusCode != http.StatusOK || !bytes.Contains(buf.Bytes(), []byte(`"result"`)) ||
-						bytes.Contains(buf.Bytes(), []byte(`"isError":true`))) {
-						err = fmt.Errorf("status %d: %s", resp.StatusCode, safetext.Clip(strings.TrimSpace(buf.String()), 300))
-					}
-				}
+				err := post(hc, url, body, h, buf)
 				took := time.Since(began)
 				if began.Before(measureFrom) {
 					continue

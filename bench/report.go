@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
 
-// The peer's figures as issue 4 quotes them (telnyx-mcp 7.17.0 over stdio
+// The peer's figures as quoted when no peer is measured (telnyx-mcp 7.17.0 over stdio
 // on a 2-core machine; tools/list of its last per-endpoint version, 4.2.0),
 // used when no peer is measured.
 const (
@@ -18,7 +19,7 @@ const (
 	quotedPeerCall      = "1.4–3 s"
 )
 
-// The goals of issue 4. Sizes are decimal: 1 KB = 1,000 bytes, 1 MB =
+// The performance goals (docs/benchmarks.md). Sizes are decimal: 1 KB = 1,000 bytes, 1 MB =
 // 1,000,000 bytes, the stricter reading.
 const (
 	goalStartFraction = 40   // at most 1/40 of the peer's start
@@ -29,6 +30,10 @@ const (
 	goalRate          = 5000 // calls/s
 	goalP99           = 25 * time.Millisecond
 	goalSessionBytes  = 32e3
+	// goalCPURatio: server CPU per stateless request, at most the bare
+	// mcp-go reference's (what the server adds is paid for by what it
+	// does more cheaply than mcp-go alone).
+	goalCPURatio = 1.0
 )
 
 type report struct {
@@ -44,6 +49,7 @@ type report struct {
 	starts, startsAll *startFigures
 	calls             *callFigures
 	load              *loadFigures
+	perRequest        *cpuFigures
 	sessions          *sessionFigures
 	peer              *peerFigures
 }
@@ -115,6 +121,21 @@ func (r *report) write(w io.Writer) {
 	t.row(fmt.Sprintf("HTTP stateless, %d callers: p99 latency", r.load.callers),
 		fmt.Sprintf("%s (median %s)", ms(p99(r.load.latencies)), ms(median(r.load.latencies))), "–", "–",
 		met(p99(r.load.latencies) <= goalP99, "≤ 25 ms"))
+	if f := r.perRequest; f != nil {
+		calls, pings := f.ratios()
+		var oursCall, refCall, oursPing, refPing []time.Duration
+		for _, x := range f.rounds {
+			oursCall, refCall = append(oursCall, x.oursCall), append(refCall, x.refCall)
+			oursPing, refPing = append(oursPing, x.oursPing), append(refPing, x.refPing)
+		}
+		what := fmt.Sprintf("%s, %d callers, median of %s of %s", "%s", f.callers, plural(len(f.rounds), "round"), thousands(f.requests))
+		t.row(fmt.Sprintf(what, "server CPU per stateless tools/call of list_oauth_clients"),
+			us(median(oursCall)), us(median(refCall))+" (bare mcp-go)", fmt.Sprintf("%.2f× (ours/reference; rounds %s)", medianFloat(calls), floats(calls)),
+			met(medianFloat(calls) <= goalCPURatio, "≤ 1.0× the reference"))
+		t.row(fmt.Sprintf(what, "server CPU per stateless ping"),
+			us(median(oursPing)), us(median(refPing))+" (bare mcp-go)", fmt.Sprintf("%.2f× (ours/reference; rounds %s)", medianFloat(pings), floats(pings)),
+			met(medianFloat(pings) <= goalCPURatio, "≤ 1.0× the reference"))
+	}
 	t.row(fmt.Sprintf("memory per live stateful session (live heap after %s sessions / %s)", thousands(r.sessions.sessions), thousands(r.sessions.sessions)),
 		kb(r.sessions.bytesPerSess), "–", "–", met(r.sessions.bytesPerSess <= goalSessionBytes, "≤ 32 KB"))
 
@@ -139,9 +160,13 @@ func (r *report) write(w io.Writer) {
 	if r.calls.stdioErrors > 0 {
 		fmt.Fprintf(w, "- %d stdio calls failed; first: %s\n", r.calls.stdioErrors, r.calls.firstStdioNote)
 	}
+	if r.perRequest != nil {
+		fmt.Fprintf(w, "- CPU per request: each server's process CPU time (user + system, /proc/PID/stat) over %s requests from %d callers after %s warm-up ones, in %s alternating which server goes first. The reference is a bare mcp-go StreamableHTTPServer, stateless, with one tool making the same upstream GET and returning its body as text (bench/reference.go); its ratio column is ours/reference, not peer/ours.\n",
+			thousands(r.perRequest.requests), r.perRequest.callers, thousands(max(r.perRequest.requests/10, 10)), plural(len(r.perRequest.rounds), "round"))
+	}
 	fmt.Fprintf(w, "- Upstream: telnyxfake over HTTP on 127.0.0.1, seeded, in a process of its own. KB = 1,000 bytes, MB = 1,000,000 bytes. RSS is VmHWM from /proc/PID/status.\n")
 	if r.peer == nil {
-		fmt.Fprintf(w, "- Peer: not measured; its figures are the ones issue 4 quotes (telnyx-mcp 7.17.0 over stdio on 2 cores; tools/list of 4.2.0), marked \"quoted\".\n")
+		fmt.Fprintf(w, "- Peer: not measured; its figures are quoted ones (telnyx-mcp 7.17.0 over stdio on 2 cores; tools/list of 4.2.0), marked \"quoted\".\n")
 	} else {
 		fmt.Fprintf(w, "- Peer: `%s`, with TELNYX_API_KEY and TELNYX_BASE_URL pointing at the same fake; its RSS is the sum over its process tree.\n", r.peer.command)
 		for _, n := range r.peer.notes {
@@ -225,4 +250,21 @@ func thousands[T int | int64](n T) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+func medianFloat(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
+
+func floats(v []float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, ", ")
 }

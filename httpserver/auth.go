@@ -59,14 +59,6 @@ func callerFrom(ctx context.Context) *caller {
 	return c
 }
 
-// HashToken returns the form a token takes in the tokens file:
-// "sha256:" and the hex SHA-256 of the token. Operators store this, never
-// the token. The same value comes from `printf %s "$TOKEN" | sha256sum`.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
 // fingerprint names a credential in logs, metrics, sessions and
 // confirmations: a kind prefix and the first 64 bits of its SHA-256.
 func fingerprint(kind string, sum [sha256.Size]byte) string {
@@ -81,6 +73,8 @@ type tokenEntry struct {
 
 // readTokensFile parses the tokens file: one token per line as
 // "sha256:<64 hex digits> read|write", blank lines and # comments ignored.
+// The digits are the token's SHA-256, as `printf '%s' "$TOKEN" | sha256sum`
+// prints them; operators store that, never the token.
 func readTokensFile(path string) ([]tokenEntry, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -106,7 +100,7 @@ func parseTokens(f io.Reader, name string) ([]tokenEntry, error) {
 		hexSum, ok := strings.CutPrefix(fields[0], "sha256:")
 		raw, err := hex.DecodeString(hexSum)
 		if !ok || err != nil || len(raw) != sha256.Size {
-			return nil, fmt.Errorf("%s:%d: the token must be given as sha256:<64 hex digits> (see HashToken), never in plain text", name, n)
+			return nil, fmt.Errorf("%s:%d: the token must be given as sha256:<64 hex digits>, the digits `printf '%%s' \"$TOKEN\" | sha256sum` prints; never in plain text", name, n)
 		}
 		role := fields[1]
 		if role != RoleRead && role != RoleWrite {

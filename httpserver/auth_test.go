@@ -196,8 +196,8 @@ func TestTokenMode(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "tokens")
 	require.NoError(t, os.WriteFile(file, []byte(
 		"# telnyx-oauth-mcp tokens\n"+
-			HashToken(readToken)+" read   # dashboards\n\n"+
-			HashToken(writeToken)+" write\n"), 0o600))
+			hashToken(readToken)+" read   # dashboards\n\n"+
+			hashToken(writeToken)+" write\n"), 0o600))
 	up := newUpstream(t) // only the server's own key
 	ts := startServer(t, up, func(c *Config) { c.Auth = AuthToken; c.TokensFile = file })
 
@@ -253,8 +253,8 @@ func TestTokenMode(t *testing.T) {
 		}
 		for _, hay := range []string{hdr.String(), r.RawPath, r.RawQuery, string(r.Body)} {
 			assert.NotContains(t, hay, "INBOUND-CANARY", "an inbound token reached Telnyx: %s %s", r.Method, r.Path)
-			assert.NotContains(t, hay, strings.TrimPrefix(HashToken(readToken), "sha256:"))
-			assert.NotContains(t, hay, strings.TrimPrefix(HashToken(writeToken), "sha256:"))
+			assert.NotContains(t, hay, strings.TrimPrefix(hashToken(readToken), "sha256:"))
+			assert.NotContains(t, hay, strings.TrimPrefix(hashToken(writeToken), "sha256:"))
 		}
 		assert.Equal(t, "Bearer "+telnyxfake.DefaultAPIKey, r.Header.Get("Authorization"), "%s %s", r.Method, r.Path)
 	}
@@ -263,13 +263,13 @@ func TestTokenMode(t *testing.T) {
 
 func TestTokensFile(t *testing.T) {
 	t.Parallel()
-	h := HashToken("secret")
+	h := hashToken("secret")
 	assert.Equal(t, "sha256:2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b", h)
 	tests := []struct {
 		name, text, err string
 	}{
-		{"good", h + " read\n# comment\n\n" + HashToken("b") + " write # note\n", ""},
-		{"plain token", "secret read\n", "sha256:<64 hex digits>"},
+		{"good", h + " read\n# comment\n\n" + hashToken("b") + " write # note\n", ""},
+		{"plain token", "secret read\n", "sha256:<64 hex digits>, the digits `printf '%s' \"$TOKEN\" | sha256sum` prints"},
 		{"short hash", "sha256:abcd read\n", "sha256:<64 hex digits>"},
 		{"bad role", h + " admin\n", "role must be read or write"},
 		{"missing role", h + "\n", "want"},

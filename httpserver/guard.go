@@ -153,6 +153,7 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 				s.reject(w, r, http.StatusNotFound, "session_unknown", "unknown or expired session: initialize again")
 				return
 			}
+			ctx = withCheckedSession(ctx, id)
 		}
 	}
 
@@ -161,7 +162,6 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 	}
-	s.mcpServed.Add(1)
 	target := s.mcpWrite
 	if c.role == RoleRead {
 		target = s.mcpRead
@@ -184,9 +184,11 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 	}
 	if method == string(mcp.MethodCompletionComplete) {
 		// Completing an id lists the account at Telnyx: limited like a
-		// read tool.
+		// read tool, by the same limiter as tools, resources and prompts.
+		// mcp-go v1.2.1 has handler middleware for those three only, none
+		// for completion/complete, so the whole request is limited here.
 		var limited *rateLimitedError
-		if err := s.gate(ctx, func() { target.ServeHTTP(w, r) }); errors.As(err, &limited) {
+		if err := s.limit(ctx, false, func() { target.ServeHTTP(w, r) }); errors.As(err, &limited) {
 			w.Header().Set("Retry-After", strconv.Itoa(limited.secs))
 			s.reject(w, r, http.StatusTooManyRequests, "rate_limited", err.Error())
 			return

@@ -7,6 +7,8 @@ package httpserver
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"io"
@@ -183,6 +185,20 @@ type testServer struct {
 	Addr  string // 127.0.0.1:PORT
 	audit *syncBuffer
 	stop  func() // shuts down (gracefully) and waits for Serve to return
+	// mcpServed counts the requests the guard handed to mcp-go, to show
+	// that a refused one never got that far.
+	mcpServed *atomic.Int64
+}
+
+// countingTransport counts the requests handed to an MCP transport.
+type countingTransport struct {
+	mcpTransport
+	n *atomic.Int64
+}
+
+func (c countingTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.n.Add(1)
+	c.mcpTransport.ServeHTTP(w, r)
 }
 
 // startServer starts a server in front of up. By default: key mode,
@@ -216,12 +232,17 @@ func startServer(t *testing.T, up *upstream, mod func(*Config)) *testServer {
 	}
 	srv, err := New(cfg)
 	require.NoError(t, err)
+	served := &atomic.Int64{}
+	srv.mcpWrite = countingTransport{srv.mcpWrite, served}
+	if srv.mcpRead != nil {
+		srv.mcpRead = countingTransport{srv.mcpRead, served}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	ts := &testServer{Server: srv, Addr: ln.Addr().String(), audit: audit}
+	ts := &testServer{Server: srv, Addr: ln.Addr().String(), audit: audit, mcpServed: served}
 	ts.Root = "http://" + ts.Addr
 	ts.URL = ts.Root + "/mcp"
 	var once sync.Once
@@ -398,4 +419,11 @@ func with(h map[string]string, kv ...string) map[string]string {
 		out[kv[i]] = kv[i+1]
 	}
 	return out
+}
+
+// hashToken is a token's line form in the tokens file, as operators make it
+// with `printf '%s' "$TOKEN" | sha256sum`.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

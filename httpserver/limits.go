@@ -135,25 +135,29 @@ func (l *limits) get(principal string) *callerState {
 func (s *Server) readMiddleware() (server.ResourceHandlerMiddleware, server.PromptHandlerMiddleware) {
 	return func(next server.ResourceHandlerFunc) server.ResourceHandlerFunc {
 			return func(ctx context.Context, req mcp.ReadResourceRequest) (out []mcp.ResourceContents, err error) {
-				if gerr := s.gate(ctx, func() { out, err = next(ctx, req) }); gerr != nil {
-					s.countLimited(gerr)
-					return nil, gerr
+				if lerr := s.limit(ctx, false, func() { out, err = next(ctx, req) }); lerr != nil {
+					s.countLimited(lerr)
+					return nil, lerr
 				}
 				return out, err
 			}
 		}, func(next server.PromptHandlerFunc) server.PromptHandlerFunc {
 			return func(ctx context.Context, req mcp.GetPromptRequest) (out *mcp.GetPromptResult, err error) {
-				if gerr := s.gate(ctx, func() { out, err = next(ctx, req) }); gerr != nil {
-					s.countLimited(gerr)
-					return nil, gerr
+				if lerr := s.limit(ctx, false, func() { out, err = next(ctx, req) }); lerr != nil {
+					s.countLimited(lerr)
+					return nil, lerr
 				}
 				return out, err
 			}
 		}
 }
 
-// rateLimitedError says a request is over the caller's rate limit.
-type rateLimitedError struct{ secs int }
+// rateLimitedError says a request is over one of the caller's rate limits;
+// which names it.
+type rateLimitedError struct {
+	secs  int
+	which string
+}
 
 func (e *rateLimitedError) Error() string {
 	return fmt.Sprintf("rate limited: too many requests from this caller; retry after %d s", e.secs)
@@ -166,20 +170,24 @@ func (s *Server) countLimited(err error) {
 	}
 }
 
-// gate runs fn within the caller's rate limit and concurrency cap, or says
-// why it did not.
-func (s *Server) gate(ctx context.Context, fn func()) error {
+// limit is the one place the per-caller limits are enforced, for tool
+// calls, resource reads, prompts and completions alike: it takes a token
+// from the caller's buckets (both, for a call that changes something),
+// then runs fn holding one of the caller's concurrency slots. Otherwise it
+// returns a *rateLimitedError, or the context's error if the caller gave
+// up while waiting for a slot; fn has not run.
+func (s *Server) limit(ctx context.Context, mutating bool, fn func()) error {
 	c := callerFrom(ctx)
 	if c == nil { // never: the guard authenticates every request
 		return errors.New("unauthenticated")
 	}
 	cs := s.limits.get(c.principal)
-	if wait, _ := cs.allow(false, s.now()); wait > 0 {
-		return &rateLimitedError{secs: int(math.Ceil(wait.Seconds()))}
+	if wait, which := cs.allow(mutating, s.now()); wait > 0 {
+		return &rateLimitedError{secs: int(math.Ceil(wait.Seconds())), which: which}
 	}
 	select {
 	case cs.slots <- struct{}{}:
-		defer func() { <-cs.slots }()
+		defer func() { <-cs.slots }() // even if fn panics
 		fn()
 		return nil
 	case <-ctx.Done():
@@ -201,29 +209,22 @@ func (s *Server) toolMiddleware(byName map[string]tools.Tool) server.ToolHandler
 			if c == nil { // never: the guard authenticates every request
 				return mcp.NewToolResultError("unauthenticated"), nil
 			}
-			cs := s.limits.get(c.principal)
 
 			var (
 				res     *mcp.CallToolResult
 				err     error
 				outcome string
+				limited *rateLimitedError
 			)
-			if wait, which := cs.allow(mutating, start); wait > 0 {
-				secs := int(math.Ceil(wait.Seconds()))
-				res = mcp.NewToolResultError(fmt.Sprintf("rate limited: too many %s from this caller; retry after %d s. Nothing was done.", which, secs))
+			switch lerr := s.limit(ctx, mutating, func() { res, err = next(ctx, req) }); {
+			case errors.As(lerr, &limited):
+				res = mcp.NewToolResultError(fmt.Sprintf("rate limited: too many %s from this caller; retry after %d s. Nothing was done.", limited.which, limited.secs))
 				outcome = "rate_limited"
 				s.metrics.reject("rate_limited")
-			} else {
-				select {
-				case cs.slots <- struct{}{}:
-					func() {
-						defer func() { <-cs.slots }() // even if next panics
-						res, err = next(ctx, req)
-					}()
-					outcome = outcomeOf(res, err)
-				case <-ctx.Done():
-					res, outcome = mcp.NewToolResultError("cancelled while waiting for one of this caller's other calls to finish; nothing was done"), "canceled"
-				}
+			case lerr != nil:
+				res, outcome = mcp.NewToolResultError("cancelled while waiting for one of this caller's other calls to finish; nothing was done"), "canceled"
+			default:
+				outcome = outcomeOf(res, err)
 			}
 			s.metrics.toolCall(name, outcome)
 			if mutating {
@@ -295,11 +296,13 @@ func auditTarget(req mcp.CallToolRequest, res *mcp.CallToolResult) string {
 			return safetext.Clip(v, 128)
 		}
 	}
-	if res == nil || res.IsError || res.StructuredContent == nil {
+	if res == nil || res.IsError {
 		return ""
 	}
-	raw, err := json.Marshal(res.StructuredContent)
-	if err != nil {
+	// Tools return their structuredContent as the JSON they already
+	// encoded (tools.Deps.structured): read the id from it directly.
+	raw, ok := res.StructuredContent.(json.RawMessage)
+	if !ok {
 		return ""
 	}
 	var out struct {

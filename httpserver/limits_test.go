@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -112,13 +113,13 @@ func TestSessionCap(t *testing.T) {
 }
 
 // TestIdleSessionsReaped: sessions that go quiet are removed within the
-// idle TTL and a sweep. The server's store runs on a test clock, so a slow
-// machine taking longer than the TTL to open the sessions cannot reap the
-// first ones before they are counted.
+// idle TTL and a sweep. The server's store runs on a stopped test clock, so
+// a slow machine taking longer than the TTL to open the sessions cannot
+// reap the first ones before they are counted.
 func TestIdleSessionsReaped(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	clock := &testClock{}
+	clock := &testClock{stopped: time.Now()}
 	const ttl = 300 * time.Millisecond
 	ts := startServer(t, up, func(c *Config) { c.SessionIdleTTL = ttl; c.Now = clock.now })
 	hc := httpClient(t)
@@ -504,4 +505,59 @@ func TestSessionCapPerCaller(t *testing.T) {
 	status, _, body := rawPost(t, hc, ts.URL, bearer(keyBob), initializeBody)
 	assert.Equal(t, http.StatusOK, status, "another caller still gets a session: %s", body)
 	assert.Contains(t, scrape(t, ts), "telnyx_mcp_live_sessions 3")
+}
+
+// TestResourcesLimited: resources/read reaches Telnyx just as a
+// read tool does, so it counts against the caller's rate limit and
+// concurrency cap: otherwise, in token mode, one read token could spend the
+// server's shared Telnyx credential without bound.
+func TestResourcesLimited(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	up.Inject(telnyxfake.OpGetJWKS, faultinject.Delay(200*time.Millisecond), faultinject.Delay(200*time.Millisecond),
+		faultinject.Delay(200*time.Millisecond))
+	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.CallerConcurrency = 1; c.RateLimit = 3 })
+	c := connect(t, ts.URL, keyAlice, modern)
+	read := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		_, err := c.ReadResource(ctx, mcp.ReadResourceRequest{Params: mcp.ReadResourceParams{URI: "telnyx-oauth://jwks"}})
+		return err
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() { defer wg.Done(); assert.NoError(t, read()) }()
+	}
+	wg.Wait()
+	assert.Equal(t, 1, up.peakConcurrency(), "one of this caller's upstream calls at a time")
+	err := read()
+	require.Error(t, err, "a fourth read within the minute is over the limit")
+	assert.Contains(t, err.Error(), "rate limited")
+	assert.Len(t, up.RequestsFor(telnyxfake.OpGetJWKS), 3, "the refused read never reached Telnyx")
+}
+
+// TestCompletionsLimited: completion/complete of a client_id lists
+// the account's clients at Telnyx, so it too is under the caller's rate
+// limit too.
+func TestCompletionsLimited(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.RateLimit = 2 })
+	c := connect(t, ts.URL, keyAlice, modern)
+	complete := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		req := mcp.CompleteRequest{}
+		req.Params.Ref = mcp.ResourceReference{Type: "ref/resource", URI: "telnyx-oauth://clients/{client_id}"}
+		req.Params.Argument = mcp.CompleteArgument{Name: "client_id", Value: ""}
+		_, err := c.Complete(ctx, req)
+		return err
+	}
+	require.NoError(t, complete())
+	require.NoError(t, complete())
+	listed := len(up.toolRequests(telnyxfake.OpListClients))
+	require.Equal(t, 2, listed, "each completion lists the clients")
+	assert.Error(t, complete(), "a third within the minute is over the limit")
+	assert.Equal(t, listed, len(up.toolRequests(telnyxfake.OpListClients)), "the refused completion never reached Telnyx")
 }

@@ -74,7 +74,8 @@ type Config struct {
 
 	// Auth is AuthKey or AuthToken; there is no unauthenticated mode.
 	Auth string
-	// TokensFile lists the accepted tokens in token mode (see HashToken).
+	// TokensFile lists the accepted tokens in token mode, as SHA-256 hashes
+	// (see readTokensFile).
 	TokensFile string
 
 	// Stateless serves every request on its own, so that replicas behind a
@@ -156,7 +157,7 @@ type Server struct {
 
 	// mcpWrite serves key-mode callers and write tokens; mcpRead, built
 	// from read-only tools alone, serves read tokens.
-	mcpWrite, mcpRead *server.StreamableHTTPServer
+	mcpWrite, mcpRead mcpTransport
 	handler           http.Handler
 
 	baseCtx    context.Context
@@ -164,10 +165,6 @@ type Server struct {
 	serving    atomic.Bool
 	draining   atomic.Bool
 	closeOnce  sync.Once
-
-	// mcpServed counts requests handed to mcp-go; tests use it to show that
-	// a refused request never got that far.
-	mcpServed atomic.Int64
 }
 
 // New checks cfg, fills in defaults and builds the server.
@@ -306,7 +303,7 @@ func setDefault[T int | int64 | time.Duration](v *T, def T) {
 // newMCP builds one MCP server from the selected tools, with the resources
 // and prompts that go with them, the per-caller limits, metrics and audit as
 // tool middleware, and its streamable HTTP transport.
-func (s *Server) newMCP(deps tools.Deps, all []tools.Tool, sel tools.Selection) (*server.StreamableHTTPServer, error) {
+func (s *Server) newMCP(deps tools.Deps, all []tools.Tool, sel tools.Selection) (mcpTransport, error) {
 	selected, err := tools.Select(all, sel)
 	if err != nil {
 		return nil, err
@@ -430,11 +427,19 @@ func (s *Server) Close() {
 	})
 }
 
-func (s *Server) transports() []*server.StreamableHTTPServer {
+// mcpTransport is what the guard hands an admitted request to: mcp-go's
+// StreamableHTTPServer.
+type mcpTransport interface {
+	http.Handler
+	Shutdown(context.Context) error
+	CloseSessions(context.Context)
+}
+
+func (s *Server) transports() []mcpTransport {
 	if s.mcpRead != nil {
-		return []*server.StreamableHTTPServer{s.mcpWrite, s.mcpRead}
+		return []mcpTransport{s.mcpWrite, s.mcpRead}
 	}
-	return []*server.StreamableHTTPServer{s.mcpWrite}
+	return []mcpTransport{s.mcpWrite}
 }
 
 func plain(w http.ResponseWriter, status int, text string) {

@@ -143,6 +143,15 @@ func withReservedSession(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, reservedKey{}, id)
 }
 
+// checkedKey carries the id of the session the guard has just checked for
+// this request's caller, so that mcp-go's own validation of the same id
+// does not check it a second time.
+type checkedKey struct{}
+
+func withCheckedSession(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, checkedKey{}, id)
+}
+
 // sessionResolver gives mcp-go a session manager bound to the request's
 // caller.
 type sessionResolver struct{ store *sessionStore }
@@ -156,6 +165,7 @@ func (sr sessionResolver) ResolveSessionIdManager(r *http.Request) server.Sessio
 		b.principal = c.principal
 	}
 	b.reserved, _ = r.Context().Value(reservedKey{}).(string)
+	b.checked, _ = r.Context().Value(checkedKey{}).(string)
 	return b
 }
 
@@ -165,6 +175,7 @@ type boundSessions struct {
 	store     *sessionStore
 	principal string
 	reserved  string
+	checked   string
 	any       bool
 }
 
@@ -182,6 +193,9 @@ func (b *boundSessions) Generate() string {
 }
 
 func (b *boundSessions) Validate(id string) (bool, error) {
+	if id != "" && id == b.checked {
+		return false, nil
+	}
 	return false, b.store.check(id, b.principal)
 }
 

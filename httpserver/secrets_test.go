@@ -23,12 +23,13 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
-// The HTTP half of the canary sweep (the tools half is in package tools):
+// Secrets never leak over HTTP: the HTTP half of the canary sweep (the
+// tools half is in package tools):
 // every tool over streamable HTTP, in key mode (each caller's own Telnyx
 // key) and token mode (an inbound token, the server's own key upstream),
 // without faults and under upstream faults that quote the request back;
 // no canary may reach the log, an audit line or a result, and in token
-// mode the inbound token never reaches Telnyx. SECURITY.md A2, A3.
+// mode the inbound token never reaches Telnyx.
 
 func canaryHex(n int) string {
 	b := make([]byte, n)
@@ -123,7 +124,7 @@ func TestCanarySweepHTTP(t *testing.T) {
 	}
 
 	tokens := filepath.Join(t.TempDir(), "tokens")
-	require.NoError(t, os.WriteFile(tokens, []byte(HashToken(c["inbound token"])+" write\n"), 0o600))
+	require.NoError(t, os.WriteFile(tokens, []byte(hashToken(c["inbound token"])+" write\n"), 0o600))
 	modes := []struct {
 		name        string
 		bearer      string
@@ -213,7 +214,7 @@ func TestCanarySweepHTTP(t *testing.T) {
 					hay += " " + k + ": " + strings.Join(vs, ",")
 				}
 				assert.NotContains(t, hay, c["inbound token"], "the inbound token reached Telnyx: %s %s", r.Method, r.Path)
-				assert.NotContains(t, hay, strings.TrimPrefix(HashToken(c["inbound token"]), "sha256:"))
+				assert.NotContains(t, hay, strings.TrimPrefix(hashToken(c["inbound token"]), "sha256:"))
 				if mode.name == "token mode" {
 					assert.NotContains(t, hay, c["caller API key"])
 				}
