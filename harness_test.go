@@ -9,6 +9,8 @@ package main
 //   - startHTTP and httpMCPClient: the binary serving streamable HTTP;
 //   - startSandbox: a session with the sandbox over stdio or HTTP;
 //   - accountEnv and runCLI: the account commands in a scratch home.
+//   - newDoorRig: the binary over stdio and HTTP in both protocol versions,
+//     one peer each, for the front door's end-to-end tests.
 // Every process gets an explicit, minimal environment, so a developer's
 // TELNYX_API_KEY never reaches it, and nothing talks to anything but
 // 127.0.0.1.
@@ -1005,4 +1007,255 @@ func lastBearer(t *testing.T, fake *telnyxfake.Server, op string) string {
 	reqs := fake.RequestsFor(op)
 	require.NotEmpty(t, reqs, "no %s request", op)
 	return strings.TrimPrefix(reqs[len(reqs)-1].Header.Get("Authorization"), "Bearer ")
+}
+
+// doorKey is the API key the fake accepts: the stdio server's
+// TELNYX_API_KEY, and the bearer of the HTTP callers (key mode).
+const doorKey = "KEYdoor-4c1d2e3f4a5b6c7d8e9f"
+
+// wire is one JSON-RPC message as it came back, with its id as written.
+type wire struct {
+	raw    []byte
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func parseWire(t *testing.T, b []byte) wire {
+	t.Helper()
+	var w wire
+	require.NoError(t, json.Unmarshal(b, &w), "not one JSON-RPC message: %.300q", b)
+	w.raw = b
+	return w
+}
+
+func (w wire) code() int {
+	if w.Error == nil {
+		return 0
+	}
+	return w.Error.Code
+}
+
+// doorEra is a protocol version: 2025-11-25 (initialize, sessions) or
+// 2026-07-28 (every request carries its version in _meta).
+type doorEra struct {
+	name   string
+	modern bool
+}
+
+var doorEras = []doorEra{{"2025-11-25", false}, {"2026-07-28", true}}
+
+// meta is what a 2026-07-28 request carries in params.
+const meta = `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}},`
+
+// build fills a message template: %META% becomes the 2026-07-28 _meta (or
+// nothing), %ID% the seeded client's id.
+func (e doorEra) build(tmpl string) string {
+	m := ""
+	if e.modern {
+		m = meta
+	}
+	return strings.NewReplacer("%META%", m, "%ID%", telnyxfake.DemoClientID).Replace(tmpl)
+}
+
+// request is a request template with what a 2026-07-28 HTTP request puts in
+// its headers.
+type request struct {
+	name, body, method, mcpName string
+	// noReply: the server must not answer (a response nobody asked for).
+	noReply bool
+}
+
+// peer is one way of talking to the server: a stdio process or an HTTP
+// endpoint in one protocol version.
+type peer interface {
+	// exchange sends one message and returns the reply, or nil when the
+	// server sent none (checked by the next request's reply).
+	exchange(t *testing.T, r request) *wire
+}
+
+// stdioPeer talks to the binary over stdio, one JSON line each way.
+type stdioPeer struct {
+	p     *proc
+	lines chan []byte
+	era   doorEra
+	seen  [][]byte // every line so far
+}
+
+func newStdioPeer(t *testing.T, fake *telnyxfake.Server, e doorEra) *stdioPeer {
+	t.Helper()
+	p := start(t, baseEnv(t, "TELNYX_API_KEY="+doorKey), "--base-url", fake.BaseURL)
+	s := &stdioPeer{p: p, lines: make(chan []byte, 64), era: e}
+	go func() {
+		defer close(s.lines)
+		br := bufio.NewReaderSize(p.stdout, 1<<20)
+		for {
+			line, err := br.ReadBytes('\n')
+			if len(line) > 0 {
+				s.lines <- line
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	if !e.modern {
+		s.send(t, initializeLine)
+		require.Nil(t, s.next(t).Error, "initialize")
+		s.send(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	}
+	return s
+}
+
+func (s *stdioPeer) send(t *testing.T, line string) {
+	t.Helper()
+	_, err := io.WriteString(s.p.stdin, line+"\n")
+	require.NoError(t, err)
+}
+
+// next returns the next line the server writes, waiting up to
+// awaitTimeout.
+func (s *stdioPeer) next(t *testing.T) wire {
+	t.Helper()
+	select {
+	case line, ok := <-s.lines:
+		require.True(t, ok, "stdout closed; stderr:\n%s", s.p.errb.String())
+		s.seen = append(s.seen, line)
+		return parseWire(t, line)
+	case <-time.After(awaitTimeout):
+		t.Fatalf("no reply within %s; stderr:\n%s", awaitTimeout, s.p.errb.String())
+		return wire{}
+	}
+}
+
+// probe is a request every session answers, to show the server goes on.
+func probe(e doorEra, id string) request {
+	params := `{}`
+	if e.modern {
+		params = `{` + strings.TrimSuffix(meta, ",") + `}`
+	}
+	return request{name: "probe", body: `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/list","params":` + params + `}`, method: "tools/list"}
+}
+
+func (s *stdioPeer) exchange(t *testing.T, r request) *wire {
+	t.Helper()
+	s.send(t, r.body)
+	s.send(t, probe(s.era, `"probe"`).body)
+	// Requests are served concurrently, so the two replies may come in
+	// either order; a message the server must not answer is dropped before
+	// the next line is read, so nothing of it can come after the probe's.
+	var got *wire
+	probed := false
+	for !probed || (got == nil && !r.noReply) {
+		w := s.next(t)
+		if string(w.ID) == `"probe"` {
+			require.Nil(t, w.Error, "the session answers the next request: %s", w.raw)
+			probed = true
+			continue
+		}
+		require.Nil(t, got, "one reply only; also got %s", w.raw)
+		got = &w
+	}
+	return got
+}
+
+// httpPeer talks to the binary over streamable HTTP.
+type httpPeer struct {
+	url     string
+	era     doorEra
+	session string
+	hc      *http.Client
+}
+
+func newHTTPPeer(t *testing.T, url string, e doorEra) *httpPeer {
+	t.Helper()
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	h := &httpPeer{url: url, era: e, hc: &http.Client{Transport: tr, Timeout: callTimeout}}
+	if !e.modern {
+		status, body, header := h.post(t, request{body: initializeLine})
+		require.Equal(t, http.StatusOK, status, "initialize: %s", body)
+		h.session = header.Get("Mcp-Session-Id")
+		require.NotEmpty(t, h.session)
+		status, _, _ = h.post(t, request{body: `{"jsonrpc":"2.0","method":"notifications/initialized"}`})
+		require.Equal(t, http.StatusAccepted, status)
+	}
+	return h
+}
+
+func (h *httpPeer) post(t *testing.T, r request) (int, []byte, http.Header) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, h.url, strings.NewReader(r.body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+doorKey)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if h.era.modern {
+		req.Header.Set("Mcp-Protocol-Version", "2026-07-28")
+		req.Header.Set("Mcp-Method", r.method)
+		if r.mcpName != "" {
+			req.Header.Set("Mcp-Name", r.mcpName)
+		}
+	} else if h.session != "" {
+		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+		req.Header.Set("Mcp-Session-Id", h.session)
+	}
+	resp, err := h.hc.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	if data, ok := bytes.CutPrefix(body, []byte("event: message\ndata: ")); ok {
+		body, _, _ = bytes.Cut(data, []byte("\n"))
+	}
+	return resp.StatusCode, body, resp.Header
+}
+
+func (h *httpPeer) exchange(t *testing.T, r request) *wire {
+	t.Helper()
+	status, body, _ := h.post(t, r)
+	var got *wire
+	if len(bytes.TrimSpace(body)) > 0 {
+		w := parseWire(t, body)
+		got = &w
+	} else {
+		assert.Equal(t, http.StatusAccepted, status, "a request without a reply is a 202")
+	}
+	status, body, _ = h.post(t, probe(h.era, `"probe"`))
+	require.Equal(t, http.StatusOK, status, "%s", body)
+	w := parseWire(t, body)
+	require.Nil(t, w.Error, "the next request is answered: %s", body)
+	return got
+}
+
+// doorRig is one fake and the binary over every transport and version.
+type doorRig struct {
+	fake  *telnyxfake.Server
+	peers map[string]peer
+}
+
+func newDoorRig(t *testing.T) *doorRig {
+	t.Helper()
+	fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: doorKey, Seed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, fake.Close()) })
+	rig := &doorRig{fake: fake, peers: map[string]peer{}}
+	hp := startHTTP(t, binPath, nil, "--base-url", fake.BaseURL, "--max-body-bytes", "4194304")
+	for _, e := range doorEras {
+		rig.peers["stdio "+e.name] = newStdioPeer(t, fake, e)
+		rig.peers["HTTP "+e.name] = newHTTPPeer(t, hp.url, e)
+	}
+	fake.ResetRequests()
+	return rig
+}
+
+func eraOf(name string) doorEra {
+	if strings.HasSuffix(name, "2026-07-28") {
+		return doorEras[1]
+	}
+	return doorEras[0]
 }
