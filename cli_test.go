@@ -1,10 +1,16 @@
 package main
 
+// The command line's face (cli.go): --help and help, version, and the
+// one-line errors for a mistyped flag or command.
+
 import (
-	"encoding/json"
+	"bytes"
+	"debug/buildinfo"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,151 +71,87 @@ func TestUnknownCommandOrFlag(t *testing.T) {
 	}
 }
 
-// callError runs `call` and returns the JSON error object it printed.
-func callError(t *testing.T, args ...string) string {
+// readmeFlags returns the flags README.md documents in its flag table.
+func readmeFlags(t *testing.T) []string {
 	t.Helper()
-	stdout, stderr, code := runBin(t, baseEnv(t), args...)
-	assert.Equal(t, 1, code, "stderr: %s", stderr)
-	var out map[string]string
-	require.NoError(t, json.Unmarshal([]byte(stdout), &out), "stdout is one JSON object: %q", stdout)
-	require.Len(t, out, 1)
-	return out["error"]
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	re := regexp.MustCompile("(?m)^\\| `--([a-z-]+)")
+	var out []string
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		out = append(out, m[1])
+	}
+	return out
 }
 
-// TestCallUnknownOrHiddenTool: `call` of a tool that does not exist, or
-// that the flags hide, prints the JSON error object any failed call
-// prints, saying which; nothing needs a credential to find that out.
-func TestCallUnknownOrHiddenTool(t *testing.T) {
+// TestHelpVersionAndBadFlags: --help documents every flag of the README (and
+// the README every flag of --help) on stdout, as `--flag VALUE`; -h and help
+// print the same; --version and version print the version; and an unknown
+// flag or command exits 2.
+func TestHelpVersionAndBadFlags(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "unknown tool \"nope\"; `telnyx-oauth-mcp tools` lists every tool", callError(t, "call", "nope", "{}"))
-	assert.Contains(t, callError(t, "call", "list_oauth_client", "{}"), "(did you mean list_oauth_clients?)")
-	assert.Equal(t, `tool "submit_oauth_consent" exists but is hidden by --toolsets (discovery,protocol,clients,grants): it is in the consent toolset; add it, as in --toolsets discovery,protocol,clients,grants,consent`,
-		callError(t, "call", "submit_oauth_consent", "{}"))
-	assert.Contains(t, callError(t, "call", "get_oauth_jwks", "{}", "--toolsets", "clients"), "hidden by --toolsets (clients)")
-	assert.Equal(t, `tool "delete_oauth_client" exists but is hidden by --read-only: it changes things`,
-		callError(t, "call", "delete_oauth_client", "{}", "--read-only"))
-	assert.Equal(t, `tool "get_oauth_jwks" exists but is hidden by --tools, which exposes only list_oauth_clients`,
-		callError(t, "--tools", "list_oauth_clients", "call", "get_oauth_jwks"))
+	documented := readmeFlags(t)
+	require.Subset(t, documented, []string{"base-url", "toolsets", "tools", "read-only", "confirm-destructive",
+		"secrets", "timeout", "attempt-timeout", "log-level", "sandbox", "version", "help"})
 
-	// Set in the environment, the setting is named as the variable.
-	stdout, _, code := runBin(t, baseEnv(t, "TELNYX_MCP_READ_ONLY=true"), "call", "delete_oauth_client", "{}")
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stdout, "hidden by TELNYX_MCP_READ_ONLY")
-
-	// The same shape as a call the tool itself refuses.
-	var failed map[string]string
-	stdout, _, code = runBin(t, baseEnv(t), "call", "get_oauth_client", `{"client_id":"../x"}`, "--sandbox")
-	assert.Equal(t, 1, code)
-	require.NoError(t, json.Unmarshal([]byte(stdout), &failed))
-	assert.Contains(t, failed, "error")
-}
-
-// TestCallFlagsAnywhere: flags before the command, between it and the tool,
-// or after the JSON arguments mean the same.
-func TestCallFlagsAnywhere(t *testing.T) {
-	t.Parallel()
-	ids := func(args ...string) []string {
-		stdout, stderr, code := runBin(t, baseEnv(t), args...)
-		require.Equal(t, 0, code, "%v: %s", args, stderr)
-		var out struct {
-			Clients []struct {
-				ClientID string `json:"client_id"`
-			} `json:"clients"`
+	stdout, stderr, code := runBin(t, baseEnv(t), "--help")
+	assert.Equal(t, 0, code)
+	assert.Empty(t, stderr, "usage goes to stdout")
+	assert.True(t, strings.HasPrefix(stdout, "telnyx-oauth-mcp: Telnyx OAuth as MCP tools"), stdout)
+	for _, f := range documented {
+		if f == "help" {
+			continue
 		}
-		require.NoError(t, json.Unmarshal([]byte(stdout), &out), stdout)
-		var got []string
-		for _, c := range out.Clients {
-			got = append(got, c.ClientID)
-		}
-		return got
+		assert.Regexp(t, `(?m)^  --`+regexp.QuoteMeta(f)+`\b`, stdout, "--help does not show the README's --%s", f)
 	}
-	want := ids("--sandbox", "call", "list_oauth_clients", "{}")
-	require.Len(t, want, 3)
-	assert.Equal(t, want, ids("call", "--sandbox", "list_oauth_clients", "{}"))
-	assert.Equal(t, want, ids("call", "list_oauth_clients", "{}", "--sandbox"))
-	assert.Equal(t, want, ids("call", "list_oauth_clients", "--sandbox", "{}"))
+	assert.Contains(t, stdout, "\n  --timeout DURATION\n", "a placeholder, in capitals")
+	assert.Contains(t, stdout, "(default 1m0s)", "the real default")
+	assert.NotRegexp(t, `(?m)^\s+-[a-z]`, stdout, "flags are shown with two dashes")
+	// And the other way round: every flag --help shows is in the README,
+	// in the flag table or wherever the README describes it.
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	for _, m := range regexp.MustCompile(`(?m)^  --([a-z-]+)`).FindAllStringSubmatch(stdout, -1) {
+		documentedAnywhere := regexp.MustCompile("`--" + regexp.QuoteMeta(m[1]) + "\\b").Match(readme)
+		assert.True(t, documentedAnywhere, "--help shows --%s, which the README does not document", m[1])
+	}
+	for _, v := range []string{"TELNYX_API_KEY", "TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET", "TELNYX_MCP_", "--sandbox"} {
+		assert.Contains(t, stdout, v)
+	}
+	// Every environment variable --help names is in the README too.
+	vars := regexp.MustCompile(`\bTELNYX_[A-Z_]*[A-Z]\b`).FindAllString(stdout, -1)
+	slices.Sort(vars)
+	for _, v := range slices.Compact(vars) {
+		assert.True(t, bytes.Contains(readme, []byte(v)), "--help names %s, which the README does not document", v)
+	}
+	for _, args := range [][]string{{"-h"}, {"help"}, {"-help"}, {"--sandbox", "--help"}} {
+		out, errOut, c := runBin(t, baseEnv(t), args...)
+		assert.Equal(t, 0, c, "%v", args)
+		assert.Equal(t, stdout, out, "%v prints the same usage", args)
+		assert.Empty(t, errOut, "%v", args)
+	}
 
-	// A flag after the arguments is a flag, not an argument: --read-only
-	// there hides a tool that changes things.
-	assert.Contains(t, callError(t, "call", "delete_oauth_client", `{"client_id":"x"}`, "--sandbox", "--read-only"), "hidden by --read-only")
+	want := "telnyx-oauth-mcp " + binaryVersion(t) + "\n"
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		stdout, stderr, code = runBin(t, baseEnv(t), args...)
+		assert.Equal(t, 0, code, "%v", args)
+		assert.Equal(t, want, stdout, "%v", args)
+		assert.Empty(t, stderr)
+	}
+
+	for _, args := range [][]string{{"--bogus"}, {"--sandbox", "--no-such-flag=1"}, {"--timeout", "soon"}, {"--sandbox", "serve-http"}} {
+		stdout, stderr, code = runBin(t, baseEnv(t), args...)
+		assert.Equal(t, 2, code, "%v", args)
+		assert.Empty(t, stdout, "%v", args)
+		assert.NotEmpty(t, stderr, "%v", args)
+	}
 }
 
-// TestIgnoredFlagWarnings: HTTP flags outside an HTTP server, and
-// --base-url with --sandbox, get one warning line each; the call still runs.
-func TestIgnoredFlagWarnings(t *testing.T) {
-	t.Parallel()
-	warnings := func(args ...string) []string {
-		_, stderr, code := runBin(t, baseEnv(t), args...)
-		require.Equal(t, 0, code, stderr)
-		var out []string
-		for _, l := range strings.Split(stderr, "\n") {
-			if strings.Contains(l, "warning:") {
-				out = append(out, l)
-			}
-		}
-		return out
-	}
-	assert.Empty(t, warnings("call", "list_oauth_clients", "{}", "--sandbox"))
-	assert.Equal(t, []string{"telnyx-oauth-mcp: warning: --listen only applies with --transport http; ignored"},
-		warnings("call", "list_oauth_clients", "{}", "--sandbox", "--listen", "127.0.0.1:9"))
-	assert.Equal(t, []string{"telnyx-oauth-mcp: warning: --rate-limit, --stateless only apply with --transport http; ignored"},
-		warnings("--stateless", "--rate-limit", "5", "tools"))
-	assert.Equal(t, []string{"telnyx-oauth-mcp: warning: --base-url is ignored with --sandbox, which serves its own fake Telnyx API"},
-		warnings("call", "list_oauth_clients", "{}", "--sandbox", "--base-url", "https://api.example.com/v2"))
-	_, stderr, code := runBin(t, baseEnv(t, "TELNYX_BASE_URL=https://api.example.com/v2"), "call", "list_oauth_clients", "--sandbox")
-	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stderr, "warning: TELNYX_BASE_URL is ignored with --sandbox")
-}
-
-// TestInitRefusesHTTPServerFlags: a host launches the server over stdio, so
-// init will not write HTTP-only flags into its entry; one line says why.
-func TestInitRefusesHTTPServerFlags(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		args []string
-		why  string
-	}{
-		{[]string{"--transport", "http"}, "--transport http cannot work here: the host launches the server and talks to it over stdio"},
-		{[]string{"--transport=http", "--read-only"}, "--transport http cannot work here"},
-		{[]string{"--listen", "127.0.0.1:9"}, "--listen only applies to an HTTP server"},
-		{[]string{"--stateless", "--http-auth", "token"}, "--http-auth, --stateless only apply to an HTTP server"},
-	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			t.Parallel()
-			path := filepath.Join(t.TempDir(), "mcp.json")
-			stdout, stderr, code := runBin(t, baseEnv(t), append([]string{"init", "--host", "cursor", "--config-path", path, "--"}, tc.args...)...)
-			assert.Equal(t, 2, code)
-			assert.Empty(t, stdout)
-			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
-			assert.Contains(t, stderr, tc.why)
-			assert.NoFileExists(t, path)
-		})
-	}
-	// Stdio flags are fine.
-	path := filepath.Join(t.TempDir(), "mcp.json")
-	_, stderr, code := runBin(t, baseEnv(t), "init", "--host", "cursor", "--config-path", path, "--", "--read-only", "--sandbox")
-	require.Equal(t, 0, code, stderr)
-	assert.FileExists(t, path)
-}
-
-func TestNearest(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct{ name, want string }{
-		{"lgoin", "login"}, {"logni", "login"}, {"stauts", "status"}, {"tool", "tools"},
-		{"serv", "serve"}, {"inti", "init"}, {"xyz", ""}, {"publish", ""},
-	} {
-		assert.Equal(t, tc.want, nearest(tc.name, commands), tc.name)
-	}
-	assert.Equal(t, 1, editDistance("ab", "ba"), "a swap is one edit")
-	assert.Equal(t, 3, editDistance("", "abc"))
-}
-
-// TestHTTPOnlyFlagsExist: every name in httpOnlyFlags is a flag, so the
-// help's HTTP section and the warnings cannot name a flag that is gone.
-func TestHTTPOnlyFlagsExist(t *testing.T) {
-	t.Parallel()
-	fs := (&config{}).flagSet()
-	for name := range httpOnlyFlags {
-		assert.NotNil(t, fs.Lookup(name), name)
-	}
+// binaryVersion is what the test binary's --version should say, from its
+// build info (no -ldflags are set).
+func binaryVersion(t *testing.T) string {
+	t.Helper()
+	info, err := buildinfo.ReadFile(binPath)
+	require.NoError(t, err)
+	return resolveVersion("dev", info, true)
 }

@@ -190,11 +190,17 @@ const maxInFlight = 4096
 // here. Outbound, every message passes the reply edge (jsonrpc.Conn.Reply).
 //
 // It also keeps MCP's promise about notifications/cancelled: once the host
-// cancels a request, no response for it is sent. mcp-go v1.2.1 cancels the
-// handler's context but still writes what the handler returns ("the call
-// was cancelled"). The filter notes which requests are in flight and which
-// of those the host cancelled, and drops the response of a cancelled one.
-// A cancel for an unknown or answered id changes nothing.
+// cancels a request, no response for it is sent
+// (https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/cancellation).
+// It works around mcp-go (v1.2.1): on notifications/cancelled its
+// MCPServer cancels the handler's context, but StdioServer still writes
+// what the handler then returns ("the call was cancelled"). The filter
+// notes which requests are in flight and which of those the host
+// cancelled, and drops the response of a cancelled one, found by the bytes
+// mcp-go starts each message with (responseIDKey).
+// TestMCPGoWritesCancelledResponses fails if mcp-go stops writing that
+// response or changes those bytes. A cancel for an unknown or answered id
+// changes nothing.
 type cancelFilter struct {
 	w        io.Writer
 	door     *jsonrpc.Conn
@@ -301,7 +307,10 @@ func requestIDKey(raw []byte) string {
 	return ""
 }
 
-// responsePrefix is how mcp-go starts every message it writes.
+// responsePrefix is how mcp-go's StdioServer starts every message it
+// writes: it marshals mcp.JSONRPCResponse or mcp.JSONRPCError, whose fields
+// come in the order jsonrpc, id, then result or error
+// (TestMCPGoWritesCancelledResponses).
 var responsePrefix = []byte(`{"jsonrpc":"2.0","id":`)
 
 // responseIDKey returns the id key of a JSON-RPC response, "" for anything

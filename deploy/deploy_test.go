@@ -24,16 +24,16 @@ import (
 
 const serverName = "io.github.telnyx-oauth-mcp/telnyx-oauth-mcp"
 
-// programFlags are the flags main.go defines, read from its source.
+// programFlags are the flags config.go defines, read from its source.
 func programFlags(t *testing.T) []string {
 	t.Helper()
-	src, err := os.ReadFile("../main.go")
+	src, err := os.ReadFile("../config.go")
 	require.NoError(t, err)
 	var out []string
 	for _, m := range regexp.MustCompile(`fs\.\w+Var\(&cfg\.\w+, "([a-z-]+)"`).FindAllSubmatch(src, -1) {
 		out = append(out, string(m[1]))
 	}
-	require.Contains(t, out, "stateless", "the flag pattern still matches main.go")
+	require.Contains(t, out, "stateless", "the flag pattern still matches config.go")
 	return out
 }
 

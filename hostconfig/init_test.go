@@ -3,187 +3,18 @@ package hostconfig
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tailscale/hujson"
-	"github.com/zalando/go-keyring"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
-
-// Secrets that must never reach a written configuration file or the
-// output: the key the user has in the environment, and the stored login.
-const (
-	envKeyCanary = "KEYCANARY-env-0123456789abcdef"
-	atCanary     = "ATCANARY-stored-0123456789abcdef"
-	rtCanary     = "RTCANARY-stored-0123456789abcdef"
-	exe          = "/opt/telnyx/bin/telnyx-oauth-mcp"
-)
-
-func TestMain(m *testing.M) {
-	keyring.MockInit() // go-keyring's in-memory provider for the OS keychain
-	os.Exit(m.Run())
-}
-
-var seq atomic.Int64
-
-// world is a scratch home directory with a credential store.
-type world struct {
-	t      *testing.T
-	home   string
-	env    map[string]string
-	store  *credstore.Store
-	clock  time.Time
-	stdout bytes.Buffer
-	stderr bytes.Buffer
-}
-
-func newWorld(t *testing.T, stored bool) *world {
-	t.Helper()
-	w := &world{t: t, home: t.TempDir(), clock: time.Date(2026, 8, 28, 10, 15, 0, 0, time.UTC)}
-	w.env = map[string]string{EnvConfigHome: w.home, "TELNYX_API_KEY": envKeyCanary}
-	w.store = &credstore.Store{
-		Service: fmt.Sprintf("hostconfig-test-%d", seq.Add(1)),
-		Dir:     filepath.Join(w.home, "store"),
-	}
-	if stored {
-		_, err := w.store.Save(&credstore.Credential{Kind: credstore.KindOAuth, BaseURL: telnyxapi.DefaultBaseURL,
-			AccessToken: atCanary, RefreshToken: rtCanary, Expiry: time.Now().Add(time.Hour), ClientID: "cid"})
-		require.NoError(t, err)
-	}
-	t.Cleanup(w.checkNoSecrets)
-	return w
-}
-
-func (w *world) opts() Options {
-	return Options{
-		Getenv:     func(k string) string { return w.env[k] },
-		Executable: func() (string, error) { return exe, nil },
-		Store:      w.store,
-		GOOS:       "linux",
-		Now:        func() time.Time { w.clock = w.clock.Add(time.Second); return w.clock },
-		CheckArgs: func(args []string) error {
-			for _, a := range args {
-				if a == "--bogus" {
-					return errors.New("flag provided but not defined: -bogus")
-				}
-			}
-			return nil
-		},
-	}
-}
-
-func (w *world) run(args ...string) int {
-	w.stdout.Reset()
-	w.stderr.Reset()
-	return Run(w.opts(), args, &w.stdout, &w.stderr)
-}
-
-// checkNoSecrets: no stored or environment secret in anything printed or
-// in any file under the home directory, backups aside (a backup is the
-// user's own old file, kept as it was).
-func (w *world) checkNoSecrets() {
-	for _, s := range []string{envKeyCanary, atCanary, rtCanary} {
-		assert.NotContains(w.t, w.stdout.String()+w.stderr.String(), s)
-	}
-	_ = filepath.WalkDir(w.home, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.Contains(filepath.Base(path), ".bak-") || strings.HasPrefix(path, w.store.Dir) {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		require.NoError(w.t, err)
-		for _, s := range []string{envKeyCanary, atCanary, rtCanary} {
-			assert.NotContains(w.t, string(b), s, "a secret in %s", path)
-		}
-		return nil
-	})
-}
-
-func (w *world) path(host string) string {
-	h, err := Lookup(host)
-	require.NoError(w.t, err)
-	p, err := h.Path("linux", func(k string) string { return w.env[k] })
-	require.NoError(w.t, err)
-	return p
-}
-
-func (w *world) backups(path string) []string {
-	m, err := filepath.Glob(path + ".bak-*")
-	require.NoError(w.t, err)
-	return m
-}
-
-// seeds are realistic existing files: other servers, and members init
-// knows nothing about, in an order it must keep.
-var seeds = map[string]string{
-	"claude-desktop": `{
-  "globalShortcut": "Ctrl+Space",
-  "mcpServers": {
-    "filesystem": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/home/me"]},
-    "zeta": {"command": "/usr/bin/zeta", "env": {"ZETA_TOKEN": "other-servers-secret"}}
-  },
-  "preferences": {"theme": "dark"}
-}
-`,
-	"claude-code": `{
-  "numStartups": 42,
-  "projects": {"/home/me/src": {"mcpServers": {}, "allowedTools": []}},
-  "mcpServers": {
-    "sentry": {"type": "http", "url": "https://mcp.sentry.dev/mcp"}
-  },
-  "oauthAccount": {"emailAddress": "me@example.com"},
-  "zzz": [1, 2.50, {"nested": null}]
-}
-`,
-	"cursor": `{
-    "mcpServers": {
-        "playwright": {"command": "npx", "args": ["@playwright/mcp@latest"]}
-    }
-}
-`,
-	"vscode": `{
-  "inputs": [{"type": "promptString", "id": "gh", "description": "GitHub token", "password": true}],
-  "servers": {
-    "github": {"type": "http", "url": "https://api.githubcopilot.com/mcp/", "headers": {"Authorization": "Bearer ${input:gh}"}}
-  }
-}
-`,
-	"windsurf": `{
-  "mcpServers": {
-    "ollama": {"command": "py", "args": ["-m", "mcp_ollama_python"], "disabled": false, "env": {}}
-  }
-}
-`,
-}
-
-func writeSeed(t *testing.T, path, content string) {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
-}
-
-// keys returns an object's member names in file order.
-func keys(t *testing.T, raw []byte) []string {
-	t.Helper()
-	o, err := parseObject(raw)
-	require.NoError(t, err)
-	var out []string
-	for _, m := range o {
-		out = append(out, m.key)
-	}
-	return out
-}
 
 // TestInitEachHost: for every host, against its file in a scratch home:
 // the result is valid JSON, a backup of the old file is made, every other
@@ -613,58 +444,61 @@ func TestInitSandboxNeedsNoCredential(t *testing.T) {
 	assert.Contains(t, w2.stderr.String(), "No credential is stored")
 }
 
-// TestHostPaths: the documented locations on each system.
-func TestHostPaths(t *testing.T) {
+// TestInitEnvKeyTightensMode: --with-env-key writes an API key in plain
+// text; a host file that was world- or group-readable (0644 is what most
+// editors and hosts create) must not keep those bits once it holds the key.
+func TestInitEnvKeyTightensMode(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{
-		"HOME": "/home/me", "USERPROFILE": `C:\Users\me`, "APPDATA": `C:\Users\me\AppData\Roaming`, "XDG_CONFIG_HOME": "/home/me/.xdg",
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permission bits on Windows")
 	}
-	get := func(k string) string { return env[k] }
-	j := filepath.Join
-	want := map[string]map[string]string{
-		"darwin": {
-			"claude-desktop": j("/home/me", "Library", "Application Support", "Claude", "claude_desktop_config.json"),
-			"claude-code":    j("/home/me", ".claude.json"),
-			"cursor":         j("/home/me", ".cursor", "mcp.json"),
-			"vscode":         j("/home/me", "Library", "Application Support", "Code", "User", "mcp.json"),
-			"windsurf":       j("/home/me", ".codeium", "windsurf", "mcp_config.json"),
-		},
-		"windows": {
-			"claude-desktop": j(`C:\Users\me\AppData\Roaming`, "Claude", "claude_desktop_config.json"),
-			"claude-code":    j(`C:\Users\me`, ".claude.json"),
-			"cursor":         j(`C:\Users\me`, ".cursor", "mcp.json"),
-			"vscode":         j(`C:\Users\me\AppData\Roaming`, "Code", "User", "mcp.json"),
-			"windsurf":       j(`C:\Users\me`, ".codeium", "windsurf", "mcp_config.json"),
-		},
-		"linux": {
-			"claude-desktop": j("/home/me/.xdg", "Claude", "claude_desktop_config.json"),
-			"claude-code":    j("/home/me", ".claude.json"),
-			"cursor":         j("/home/me", ".cursor", "mcp.json"),
-			"vscode":         j("/home/me/.xdg", "Code", "User", "mcp.json"),
-			"windsurf":       j("/home/me", ".codeium", "windsurf", "mcp_config.json"),
-		},
-	}
-	for goos, hosts := range want {
-		for name, p := range hosts {
-			h, err := Lookup(name)
-			require.NoError(t, err)
-			got, err := h.Path(goos, get)
-			require.NoError(t, err)
-			assert.Equal(t, p, got, "%s on %s", name, goos)
-		}
-	}
-	env["CLAUDE_CONFIG_DIR"] = "/home/me/.claude-work"
-	h, _ := Lookup("claude-code")
-	got, err := h.Path("linux", get)
+	w := newWorld(t, false)
+	const optIn = "OPTINKEY-0123456789abcdef" // written on purpose, so not a canary
+	w.env["TELNYX_API_KEY"] = optIn
+	path := w.path("cursor")
+	writeSeed(t, path, seeds["cursor"])
+	require.NoError(t, os.Chmod(path, 0o644))
+	require.Equal(t, 0, w.run("--host", "cursor", "--with-env-key"), w.stderr.String())
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	assert.Equal(t, j("/home/me/.claude-work", ".claude.json"), got)
+	require.Contains(t, string(b), optIn)
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "a file holding an API key is readable by others")
+}
 
-	env[EnvConfigHome] = "/tmp/scratch"
-	got, err = h.Path("linux", get)
+// TestInitDanglingSymlinkKept: a dotfile manager's symlink whose target
+// does not exist yet stays a symlink; the file is created where it points.
+func TestInitDanglingSymlinkKept(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("symlinks need privileges on Windows")
+	}
+	w := newWorld(t, true)
+	path := w.path("windsurf")
+	real := filepath.Join(w.home, "dotfiles", "windsurf", "mcp_config.json")
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Dir(real), 0o755))
+	require.NoError(t, os.Symlink(real, path))
+	require.Equal(t, 0, w.run("--host", "windsurf"), w.stderr.String())
+	fi, err := os.Lstat(path)
 	require.NoError(t, err)
-	assert.Equal(t, j("/tmp/scratch", ".claude.json"), got, "the override wins over CLAUDE_CONFIG_DIR")
-	h, _ = Lookup("claude-desktop")
-	got, err = h.Path("windows", get)
+	assert.NotZero(t, fi.Mode()&os.ModeSymlink, "the symlink was replaced by a plain file")
+	b, err := os.ReadFile(real)
 	require.NoError(t, err)
-	assert.Equal(t, j("/tmp/scratch", "AppData", "Roaming", "Claude", "claude_desktop_config.json"), got)
+	assert.Contains(t, string(b), exe)
+}
+
+// TestInitFailureSnippetHidesKey: when the host's file cannot be edited,
+// init prints the entry to add by hand on stderr; with --with-env-key that
+// snippet must not carry the API key into the terminal or a CI log.
+func TestInitFailureSnippetHidesKey(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	path := w.path("vscode")
+	writeSeed(t, path, "{\n  \"servers\": {\n}\n") // unclosed: not even JSON with comments
+	require.Equal(t, 1, w.run("--host", "vscode", "--with-env-key"))
+	assert.Contains(t, w.stderr.String(), "Add this entry by hand")
+	assert.Contains(t, w.stderr.String(), "TELNYX_API_KEY")
+	// checkNoSecrets (newWorld's cleanup) asserts envKeyCanary is absent.
 }

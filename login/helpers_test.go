@@ -1,12 +1,15 @@
 package login
 
+// The harness of this package's tests: a rig per test (a fake Telnyx on
+// 127.0.0.1, a credential store, the commands' output checked for secrets),
+// a fake browser that plays the user's side of the login, and the
+// commands run as the binary runs them.
+
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +21,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -367,4 +373,52 @@ func (r *rig) tokenForms(grantType string) []url.Values {
 		}
 	}
 	return out
+}
+
+func (r *rig) run(cmd func(context.Context, Options, []string, *syncBuffer, *syncBuffer) int, args ...string) int {
+	return cmd(context.Background(), r.opts(nil), args, &r.stdout, &r.stderr)
+}
+
+func status(ctx context.Context, o Options, args []string, stdout, stderr *syncBuffer) int {
+	return RunStatus(ctx, o, args, stdout, stderr)
+}
+
+func logout(ctx context.Context, o Options, args []string, stdout, stderr *syncBuffer) int {
+	return RunLogout(ctx, o, args, stdout, stderr)
+}
+
+func (r *rig) loginAPIKey(stdin string, args ...string) int {
+	return Run(context.Background(), r.opts(nil), append([]string{"--api-key"}, args...), strings.NewReader(stdin), &r.stdout, &r.stderr)
+}
+
+// loggedIn logs in through the browser flow and returns the stored login.
+func loggedIn(t *testing.T, keychain bool) (*rig, *credstore.Credential) {
+	t.Helper()
+	r := newRig(t, keychain)
+	require.Equal(t, 0, r.login(newBrowser(r, true)), r.stderr.String())
+	c, _ := r.stored()
+	require.NotNil(t, c)
+	return r, c
+}
+
+// expire rewrites the stored login as if its access token had run out.
+func (r *rig) expire() {
+	r.t.Helper()
+	c, _ := r.stored()
+	require.NotNil(r.t, c)
+	c.Expiry = time.Now().Add(-time.Minute)
+	_, err := r.store.Save(c)
+	require.NoError(r.t, err)
+}
+
+// serverClient builds the telnyxapi client the way main does for a stored
+// login: no API key, the stored credential's source as the bearer.
+func (r *rig) serverClient() *telnyxapi.Client {
+	r.t.Helper()
+	stored, err := loadStored(r.store, telnyxapi.Config{BaseURL: r.fake.BaseURL}, &r.stderr)
+	require.NoError(r.t, err)
+	require.NotNil(r.t, stored)
+	api, err := telnyxapi.New(telnyxapi.Config{BaseURL: r.fake.BaseURL, Bearer: stored.Bearer})
+	require.NoError(r.t, err)
+	return api
 }

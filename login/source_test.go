@@ -20,38 +20,6 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
-// loggedIn logs in through the browser flow and returns the stored login.
-func loggedIn(t *testing.T, keychain bool) (*rig, *credstore.Credential) {
-	t.Helper()
-	r := newRig(t, keychain)
-	require.Equal(t, 0, r.login(newBrowser(r, true)), r.stderr.String())
-	c, _ := r.stored()
-	require.NotNil(t, c)
-	return r, c
-}
-
-// expire rewrites the stored login as if its access token had run out.
-func (r *rig) expire() {
-	r.t.Helper()
-	c, _ := r.stored()
-	require.NotNil(r.t, c)
-	c.Expiry = time.Now().Add(-time.Minute)
-	_, err := r.store.Save(c)
-	require.NoError(r.t, err)
-}
-
-// serverClient builds the telnyxapi client the way main does for a stored
-// login: no API key, the stored credential's source as the bearer.
-func (r *rig) serverClient() *telnyxapi.Client {
-	r.t.Helper()
-	stored, err := loadStored(r.store, telnyxapi.Config{BaseURL: r.fake.BaseURL}, &r.stderr)
-	require.NoError(r.t, err)
-	require.NotNil(r.t, stored)
-	api, err := telnyxapi.New(telnyxapi.Config{BaseURL: r.fake.BaseURL, Bearer: stored.Bearer})
-	require.NoError(r.t, err)
-	return api
-}
-
 // TestRefreshOnExpiry: with the stored access token expired, 20 concurrent
 // tool calls cause exactly one refresh; every call carries the new access
 // token, and the rotated refresh token is what the store holds now.
@@ -216,4 +184,90 @@ func TestBearerScrubbedFromErrors(t *testing.T) {
 	require.True(t, isErr)
 	assert.Contains(t, text, "[redacted]")
 	assert.NotContains(t, text, c.AccessToken)
+}
+
+// TestRefreshAfterLogout: a server that is still running when the
+// user runs `logout` must not put the login back into the store when its
+// access token runs out (nor spend the refresh token the user gave up).
+func TestRefreshAfterLogout(t *testing.T) {
+	t.Parallel()
+	for _, keychain := range []bool{true, false} {
+		t.Run(map[bool]string{true: "keychain", false: "file fallback"}[keychain], func(t *testing.T) {
+			t.Parallel()
+			r, _ := loggedIn(t, keychain)
+			r.expire()
+			api := r.serverClient() // the running server, loaded before logout
+			require.Equal(t, 0, r.run(logout), r.stderr.String())
+			r.assertNothingStored()
+
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			_, err := api.ListClients(ctx, telnyxapi.ListClientsParams{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "telnyx-oauth-mcp login")
+			r.assertNothingStored()
+			assert.Empty(t, r.tokenForms("refresh_token"), "the refresh token of a logged-out login was spent")
+		})
+	}
+}
+
+// TestRefreshKeepsNewAPIKey: a running server's refresh must not
+// overwrite an API key the user stored meanwhile with `login --api-key`.
+func TestRefreshKeepsNewAPIKey(t *testing.T) {
+	t.Parallel()
+	r, _ := loggedIn(t, true)
+	r.expire()
+	api := r.serverClient()
+	require.Equal(t, 0, r.loginAPIKey(keyCanary+"\n"), r.stderr.String())
+
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	_, _ = api.ListClients(ctx, telnyxapi.ListClientsParams{})
+	c, _ := r.stored()
+	require.NotNil(t, c)
+	assert.Equal(t, credstore.KindAPIKey, c.Kind, "the stored API key was replaced by the old login")
+	assert.Equal(t, keyCanary, c.APIKey)
+}
+
+// TestRefreshSurvivesCancelledCaller: the refresh is shared by every
+// caller, so the one caller whose tool call is cancelled (MCP
+// notifications/cancelled) while the token request is in flight must not
+// abort it. The refresh token is spent at Telnyx the moment the request
+// arrives; dropping the answer loses the rotated pair, and the next refresh
+// then reuses the spent token, which revokes the whole grant.
+func TestRefreshSurvivesCancelledCaller(t *testing.T) {
+	t.Parallel()
+	r, _ := loggedIn(t, true)
+	r.expire()
+	api := r.serverClient()
+	arrived, handled := make(chan struct{}), make(chan struct{})
+	r.fake.Inject(telnyxfake.OpToken, func(w http.ResponseWriter, req *http.Request, real http.Handler) {
+		close(arrived)
+		time.Sleep(300 * time.Millisecond) // Telnyx is slow to answer; the token is spent all the same
+		real.ServeHTTP(w, req)
+		close(handled)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	cancelled, cancelCall := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-arrived:
+		case <-ctx.Done():
+		}
+		cancelCall() // the user cancels this tool call
+	}()
+	_, _ = api.ListClients(cancelled, telnyxapi.ListClientsParams{})
+	select {
+	case <-handled:
+	case <-ctx.Done():
+		t.Fatal("the token request never completed at the fake")
+	}
+
+	// The next call must work with the login, not find it revoked.
+	_, err := api.ListClients(ctx, telnyxapi.ListClientsParams{})
+	require.NoError(t, err)
+	c, _ := r.stored()
+	require.NotNil(t, c)
+	assert.Len(t, r.tokenForms("refresh_token"), 1, "the refresh token was spent twice")
 }

@@ -288,3 +288,20 @@ func TestErrorMessages(t *testing.T) {
 	invalid := &InvalidArgumentError{Field: "client_id", Reason: "must not be empty"}
 	assert.Equal(t, "client_id: must not be empty", invalid.Error())
 }
+
+// A redirect target that goes into an error keeps its host and path but
+// not the code or tokens it carries, in the query or the fragment.
+func TestRedactLocation(t *testing.T) {
+	t.Parallel()
+	for in, leak := range map[string]string{
+		"https://app.example/cb?code=CODELEAK1234&state=s":     "CODELEAK",
+		"https://app.example/cb#access_token=ATLEAK1234&x=1":   "ATLEAK",
+		"https://app.example/cb?refresh_token=RTLEAK1234":      "RTLEAK",
+		"https://app.example/cb?code=CODELEAK1234&bad=%zz":     "CODELEAK",
+		"https://app.example/consent?consent_token=CTLEAK1234": "CTLEAK",
+	} {
+		out := redactLocation(in)
+		require.NotContains(t, out, leak, in)
+		require.Contains(t, out, "app.example", in)
+	}
+}

@@ -1,10 +1,10 @@
 package telnyxapi
 
 // The wire objects of the Telnyx OAuth API, field for field as the reference
-// (shared/telnyx-oauth-api.md §4–§5) lists them. Nullable fields are pointers
+// (https://developers.telnyx.com/api-reference/oauth-clients) lists them. Nullable fields are pointers
 // so that an absent value and an empty string stay distinct.
 
-// OAuthClient is an OAuth client registered in the account (§5.1).
+// OAuthClient is an OAuth client registered in the account.
 type OAuthClient struct {
 	RecordType        string   `json:"record_type,omitempty"`
 	ClientID          string   `json:"client_id"`
@@ -24,7 +24,7 @@ type OAuthClient struct {
 	UpdatedAt         string   `json:"updated_at,omitempty"`
 }
 
-// OAuthGrant is a user's grant of scopes to a client (§5.2).
+// OAuthGrant is a user's grant of scopes to a client.
 type OAuthGrant struct {
 	ID         string   `json:"id"`
 	RecordType string   `json:"record_type,omitempty"`
@@ -34,7 +34,7 @@ type OAuthGrant struct {
 	LastUsedAt *string  `json:"last_used_at,omitempty"`
 }
 
-// PaginationMeta describes where a list page sits in the whole result (§5.3).
+// PaginationMeta describes where a list page sits in the whole result.
 type PaginationMeta struct {
 	PageNumber   int `json:"page_number"`
 	PageSize     int `json:"page_size"`
@@ -49,7 +49,7 @@ type PageParams struct {
 	Size   int
 }
 
-// ListClientsParams are the query parameters of GET /oauth_clients (§4.10).
+// ListClientsParams are the query parameters of GET /oauth_clients.
 // Empty strings and nil pointers are not sent.
 type ListClientsParams struct {
 	Page                      PageParams
@@ -73,7 +73,7 @@ type GrantList struct {
 	Meta PaginationMeta `json:"meta"`
 }
 
-// CreateClientRequest is the body of POST /oauth_clients (§4.11).
+// CreateClientRequest is the body of POST /oauth_clients.
 type CreateClientRequest struct {
 	Name              string   `json:"name"`
 	AllowedScopes     []string `json:"allowed_scopes"`
@@ -86,7 +86,7 @@ type CreateClientRequest struct {
 	TOSURI            string   `json:"tos_uri,omitempty"`
 }
 
-// UpdateClientRequest is the body of PUT /oauth_clients/{id} (§4.13). Only the
+// UpdateClientRequest is the body of PUT /oauth_clients/{id}. Only the
 // fields that are set are sent, and the API keeps the others. A nil list is
 // not sent; an empty one is, to clear the list.
 type UpdateClientRequest struct {
@@ -100,7 +100,7 @@ type UpdateClientRequest struct {
 	TOSURI            *string  `json:"tos_uri,omitempty"`
 }
 
-// AuthorizationServerMetadata is the RFC 8414 document (§4.1).
+// AuthorizationServerMetadata is the RFC 8414 document.
 type AuthorizationServerMetadata struct {
 	Issuer                            string   `json:"issuer,omitempty"`
 	AuthorizationEndpoint             string   `json:"authorization_endpoint,omitempty"`
@@ -115,19 +115,19 @@ type AuthorizationServerMetadata struct {
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
 }
 
-// ProtectedResourceMetadata is the RFC 9728 document (§4.2).
+// ProtectedResourceMetadata is the RFC 9728 document.
 type ProtectedResourceMetadata struct {
 	Resource             string   `json:"resource,omitempty"`
 	AuthorizationServers []string `json:"authorization_servers,omitempty"`
 }
 
-// JWKS is the key set at /oauth/jwks (§4.7). Keys are kept as decoded JSON
+// JWKS is the key set at /oauth/jwks. Keys are kept as decoded JSON
 // objects because real keys carry members (n, e, crv, x, y) the spec omits.
 type JWKS struct {
 	Keys []map[string]any `json:"keys"`
 }
 
-// AuthorizeParams are the query parameters of GET /oauth/authorize (§4.3).
+// AuthorizeParams are the query parameters of GET /oauth/authorize.
 type AuthorizeParams struct {
 	ClientID            string
 	RedirectURI         string
@@ -145,7 +145,7 @@ type AuthorizeCheck struct {
 	Location string `json:"location,omitempty"`
 }
 
-// Consent describes a pending consent request (§4.4).
+// Consent describes a pending consent request.
 type Consent struct {
 	ClientID        string           `json:"client_id,omitempty"`
 	Name            string           `json:"name,omitempty"`
@@ -164,13 +164,13 @@ type RequestedScope struct {
 	Description string `json:"description,omitempty"`
 }
 
-// ConsentDecision is the answer to POST /oauth/grants (§4.5): where the
+// ConsentDecision is the answer to POST /oauth/grants: where the
 // browser goes next, carrying the code or the error.
 type ConsentDecision struct {
 	RedirectURI string `json:"redirect_uri"`
 }
 
-// TokenRequest is the body of POST /oauth/token (§4.9), without the client
+// TokenRequest is the body of POST /oauth/token, without the client
 // authentication, which travels in ClientAuth.
 type TokenRequest struct {
 	GrantType    string
@@ -181,7 +181,7 @@ type TokenRequest struct {
 	RefreshToken string
 }
 
-// TokenResponse is a successful token answer (§4.9).
+// TokenResponse is a successful token answer.
 type TokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	TokenType    string `json:"token_type"`
@@ -190,7 +190,7 @@ type TokenResponse struct {
 	Scope        string `json:"scope,omitempty"`
 }
 
-// IntrospectResponse is the RFC 7662 answer (§4.6).
+// IntrospectResponse is the RFC 7662 answer.
 type IntrospectResponse struct {
 	Active   bool   `json:"active"`
 	Scope    string `json:"scope,omitempty"`
@@ -201,7 +201,7 @@ type IntrospectResponse struct {
 	Aud      string `json:"aud,omitempty"`
 }
 
-// RegisterRequest is the RFC 7591 registration body (§4.8).
+// RegisterRequest is the RFC 7591 registration body.
 type RegisterRequest struct {
 	ClientName              string   `json:"client_name,omitempty"`
 	RedirectURIs            []string `json:"redirect_uris,omitempty"`
@@ -214,7 +214,7 @@ type RegisterRequest struct {
 	TOSURI                  string   `json:"tos_uri,omitempty"`
 }
 
-// RegisterResponse is the RFC 7591 answer (§4.8).
+// RegisterResponse is the RFC 7591 answer.
 type RegisterResponse struct {
 	ClientID                string   `json:"client_id"`
 	ClientIDIssuedAt        int64    `json:"client_id_issued_at"`

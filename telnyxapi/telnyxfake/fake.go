@@ -1,7 +1,6 @@
 // Package telnyxfake is an in-memory, stateful fake of the 17 Telnyx OAuth HTTP operations
-// (https://developers.telnyx.com/api-reference/oauth-clients), written from the HTTP contract
-// in shared/telnyx-oauth-api.md rather than from any client, so that it checks the client
-// instead of mirroring it.
+// (https://developers.telnyx.com/api-reference/oauth-clients), written from that HTTP
+// contract rather than from any client, so that it checks the client instead of mirroring it.
 //
 // It serves the paths under a prefix (default "/v2") exactly as the live API does, with the
 // two well-known documents at the host root. It keeps clients, grants, consent tokens,

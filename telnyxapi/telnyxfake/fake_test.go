@@ -3,161 +3,16 @@ package telnyxfake
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
-
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
-
-// requestTimeout bounds every request a test makes.
-const requestTimeout = 10 * time.Second
-
-// harness is a Server plus a client that never follows redirects, both closed at cleanup.
-type harness struct {
-	t      *testing.T
-	srv    *Server
-	tr     *http.Transport
-	client *http.Client
-}
-
-func start(t *testing.T, opts Options) *harness {
-	t.Helper()
-	srv, err := Listen(opts)
-	require.NoError(t, err)
-	tr := &http.Transport{}
-	h := &harness{t: t, srv: srv, tr: tr, client: &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-	t.Cleanup(func() {
-		tr.CloseIdleConnections()
-		assert.NoError(t, srv.Close())
-	})
-	return h
-}
-
-// response is a fully read response.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(r.body, &m), "body: %s", r.body)
-	return m
-}
-
-// send makes one request. url is absolute, or a path relative to the API base (BaseURL), or,
-// when it starts with "root:", a path relative to the root URL. headers are name, value pairs.
-func (h *harness) send(method, target, body string, headers ...string) response {
-	h.t.Helper()
-	resp, err := h.sendErr(h.t.Context(), method, target, body, headers...)
-	require.NoError(h.t, err)
-	return resp
-}
-
-func (h *harness) sendErr(ctx context.Context, method, target, body string, headers ...string) (response, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, h.url(target), bodyReader(body))
-	if err != nil {
-		return response{}, err
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := h.client.Do(req)
-	if err != nil {
-		return response{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return response{status: res.StatusCode, header: res.Header, body: b}, err
-}
-
-func (h *harness) url(target string) string {
-	switch {
-	case strings.HasPrefix(target, "http://"):
-		return target
-	case strings.HasPrefix(target, "root:"):
-		return h.srv.URL + strings.TrimPrefix(target, "root:")
-	}
-	return h.srv.BaseURL + target
-}
-
-func bodyReader(body string) io.Reader {
-	if body == "" {
-		return nil
-	}
-	return strings.NewReader(body)
-}
-
-// api sends a bearer-authenticated request with a JSON body, as the SDKs do.
-func (h *harness) api(method, path, body string) response {
-	h.t.Helper()
-	headers := []string{"Authorization", "Bearer " + DefaultAPIKey}
-	if body != "" {
-		headers = append(headers, "Content-Type", "application/json")
-	}
-	return h.send(method, path, body, headers...)
-}
-
-// form sends a form-encoded POST with extra headers.
-func (h *harness) form(path string, v url.Values, headers ...string) response {
-	h.t.Helper()
-	return h.send(http.MethodPost, path, v.Encode(), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, headers...)...)
-}
-
-// testClock is a settable clock for Options.Now.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *testClock {
-	return &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// telnyxCode returns errors[0].code of a Telnyx envelope.
-func telnyxCode(t *testing.T, r response) string {
-	t.Helper()
-	var env struct {
-		Errors []struct {
-			Code string `json:"code"`
-		} `json:"errors"`
-	}
-	require.NoError(t, json.Unmarshal(r.body, &env), "body: %s", r.body)
-	require.NotEmpty(t, env.Errors, "body: %s", r.body)
-	return env.Errors[0].Code
-}
 
 func TestRouting(t *testing.T) {
 	t.Parallel()

@@ -144,7 +144,7 @@ func (f *Fake) handleJWKS(w http.ResponseWriter) {
 }
 
 // handleAuthorize is GET /oauth/authorize. Malformed requests get HTML error pages (400, 404
-// unknown client, 422 unregistered redirect URI), as the SPEC says. Once client and redirect URI
+// unknown client, 422 unregistered redirect URI), as the live API does. Once client and redirect URI
 // are known good, later errors go back to the client as ?error=...&state=... (RFC 6749
 // §4.1.2.1). Success is a 302 to the consent page, <issuer>/oauth/consent?consent_token=...
 func (f *Fake) handleAuthorize(w http.ResponseWriter, r *http.Request, c call) {
@@ -610,7 +610,7 @@ func secretsEqual(a, b string) bool {
 }
 
 // handleIntrospect is POST /oauth/introspect (form or JSON, field token). Because the live
-// API's authentication here is ambiguous (§12 of the contract), it accepts client
+// API's authentication here is not documented precisely, it accepts client
 // authentication as the token endpoint does, or a Bearer API key or live access token. The
 // answer is truthful: active only for a live access token issued by this fake.
 func (f *Fake) handleIntrospect(w http.ResponseWriter, r *http.Request) {

@@ -1,17 +1,15 @@
 package main
 
+// The sandbox (--sandbox) end to end, over stdio and over HTTP: the demo
+// client and the authorization code flow against the built-in fake.
+
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,91 +23,6 @@ import (
 // way a host launches it, and walk the README's sandbox walkthroughs through
 // an MCP client, over stdio and over streamable HTTP in key mode: no
 // credential is set, only the sandbox's key (HTTP) and demo client.
-
-// sandboxSession is one fresh sandbox process and an MCP client on it.
-type sandboxSession struct {
-	c      *client.Client
-	stderr *syncBuffer
-	// overHTTP: a shared server's caller, who sees none of its environment.
-	overHTTP bool
-}
-
-// sandboxTransports are the ways a host runs the sandbox.
-var sandboxTransports = []struct {
-	name  string
-	start func(t *testing.T, args ...string) *sandboxSession
-}{
-	{"stdio", startSandbox},
-	{"http", startSandboxHTTP},
-}
-
-func startSandbox(t *testing.T, args ...string) *sandboxSession {
-	t.Helper()
-	require.NotEmpty(t, binPath, "TestMain builds the binary")
-	stderr := &syncBuffer{}
-	home := t.TempDir()
-	tr := transport.NewStdioWithOptions(binPath, nil, args,
-		transport.WithCommandFunc(func(ctx context.Context, command string, _ []string, args []string) (*exec.Cmd, error) {
-			cmd := exec.CommandContext(ctx, command, args...)
-			// Nothing of the developer's environment: no TELNYX_* at all.
-			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
-			return cmd, nil
-		}),
-		transport.WithCommandStderrWriter(stderr))
-	c := client.NewClient(tr)
-	require.NoError(t, c.Start(context.Background()))
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	var init mcp.InitializeRequest
-	init.Params.ClientInfo = mcp.Implementation{Name: "sandbox-walkthrough", Version: "0"}
-	_, err := c.Initialize(ctx, init)
-	require.NoError(t, err, "initialize; stderr:\n%s", stderr.String())
-	// The child's stderr is copied while the test runs: wait for the line.
-	stderr.WaitFor(t, "SANDBOX", callTimeout)
-	return &sandboxSession{c: c, stderr: stderr}
-}
-
-// startSandboxHTTP serves the sandbox over HTTP on 127.0.0.1 in key mode
-// and connects with the sandbox's key as the bearer, as the README says.
-func startSandboxHTTP(t *testing.T, args ...string) *sandboxSession {
-	t.Helper()
-	p := startHTTP(t, binPath, nil, args...)
-	p.stderr.WaitFor(t, "SANDBOX, key mode", callTimeout)
-	return &sandboxSession{c: httpMCPClient(t, p.url, telnyxfake.DefaultAPIKey), stderr: p.stderr, overHTTP: true}
-}
-
-func (s *sandboxSession) call(t *testing.T, name string, args map[string]any) *mcp.CallToolResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	var req mcp.CallToolRequest
-	req.Params.Name = name
-	req.Params.Arguments = args
-	res, err := s.c.CallTool(ctx, req)
-	require.NoError(t, err, "%s; stderr:\n%s", name, s.stderr.String())
-	return res
-}
-
-// ok calls a tool that must succeed and decodes its result into T.
-func sandboxOK[T any](t *testing.T, s *sandboxSession, name string, args map[string]any) T {
-	t.Helper()
-	res := s.call(t, name, args)
-	text := firstText(res)
-	require.False(t, res.IsError, "%s failed: %s", name, text)
-	var out T
-	require.NoError(t, json.Unmarshal([]byte(text), &out), text)
-	return out
-}
-
-func firstText(res *mcp.CallToolResult) string {
-	for _, c := range res.Content {
-		if tc, ok := mcp.AsTextContent(c); ok {
-			return tc.Text
-		}
-	}
-	return ""
-}
 
 // TestSandboxDemoClient is the README's "demo client" walkthrough: in a fresh
 // sandbox, with no set-up, a client_credentials token, its introspection and

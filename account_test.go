@@ -7,17 +7,12 @@ package main
 // itself is tested end to end in package login.
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,53 +22,6 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 )
-
-const (
-	storedKeyCanary = "KEYCANARY-stored-7d1e0a9b8c"
-	envKeyCanaryCLI = "KEYCANARY-env-3c4d5e6f7a"
-)
-
-// accountEnv is a minimal environment whose credential store lives in a
-// scratch directory. On Linux the child sees no D-Bus session, so the real
-// go-keyring fails and the store falls back to the file, as on a headless
-// box; elsewhere the file store is chosen explicitly, so the tests never
-// touch a developer's keychain.
-func accountEnv(t *testing.T, extra ...string) ([]string, string) {
-	t.Helper()
-	home := t.TempDir()
-	dir := filepath.Join(home, "cfg")
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, credstore.EnvConfigDir + "=" + dir, hostconfig.EnvConfigHome + "=" + home}
-	if runtime.GOOS != "linux" {
-		env = append(env, credstore.EnvStore+"=file")
-	}
-	return append(env, extra...), dir
-}
-
-// runCLI runs the binary with stdin and returns its output and status.
-func runCLI(t *testing.T, env []string, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
-	cmd.Env = env
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	require.NoError(t, ctx.Err(), "%v hung; stderr: %s", args, errb.String())
-	var exitErr *exec.ExitError
-	if err != nil && !errors.As(err, &exitErr) {
-		require.NoError(t, err)
-	}
-	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
-}
-
-func lastBearer(t *testing.T, fake *telnyxfake.Server, op string) string {
-	t.Helper()
-	reqs := fake.RequestsFor(op)
-	require.NotEmpty(t, reqs, "no %s request", op)
-	return strings.TrimPrefix(reqs[len(reqs)-1].Header.Get("Authorization"), "Bearer ")
-}
 
 // TestAccountCommandsAPIKey: login --api-key stores the key read from
 // stdin, status reports it masked, the server uses it, the environment
@@ -145,48 +93,6 @@ func TestAccountCommandsAPIKey(t *testing.T) {
 	}
 }
 
-// TestServerUsesStoredLogin: a stored OAuth login is the server's bearer;
-// an expired one that cannot be refreshed makes the call fail with the
-// instruction to log in again.
-func TestServerUsesStoredLogin(t *testing.T) {
-	t.Parallel()
-	fake, err := telnyxfake.Listen(telnyxfake.Options{APIKey: storedKeyCanary})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = fake.Close() })
-	env, dir := accountEnv(t)
-	store := &credstore.Store{Mode: credstore.FileOnly, Dir: dir}
-	pub := fake.AddClient(telnyxfake.Client{ClientType: telnyxfake.ClientTypePublic, AllowedScopes: []string{"admin"},
-		AllowedGrantTypes: []string{telnyxfake.GrantAuthorizationCode, telnyxfake.GrantRefreshToken}})
-	access := fake.IssueAccessToken(pub.ClientID, "admin", time.Hour)
-	_, err = store.Save(&credstore.Credential{Kind: credstore.KindOAuth, BaseURL: fake.BaseURL, ClientID: pub.ClientID,
-		AccessToken: access, RefreshToken: "RTCANARY-unknown-0123456789", Expiry: time.Now().Add(time.Hour)})
-	require.NoError(t, err)
-
-	stdout, stderr, code := runCLI(t, env, "", "--base-url", fake.BaseURL, "call", "list_oauth_clients", "{}")
-	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, access, lastBearer(t, fake, telnyxfake.OpListClients))
-	assert.NotContains(t, stdout+stderr, access)
-
-	stdout, _, code = runCLI(t, env, "", "--base-url", fake.BaseURL, "status")
-	assert.Equal(t, 0, code)
-	assert.Contains(t, stdout, "stored login: OAuth access token "+safetext.Mask(access))
-	assert.Contains(t, stdout, pub.ClientID)
-
-	// Expired, and the refresh token is not one the fake knows.
-	c, _, err := store.Load(fake.BaseURL)
-	require.NoError(t, err)
-	c.Expiry = time.Now().Add(-time.Minute)
-	_, err = store.Save(c)
-	require.NoError(t, err)
-	stdout, stderr, code = runCLI(t, env, "", "--base-url", fake.BaseURL, "call", "list_oauth_clients", "{}")
-	assert.Equal(t, 1, code)
-	var res map[string]string
-	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
-	assert.Contains(t, res["error"], "run `telnyx-oauth-mcp login` again")
-	assert.NotContains(t, stdout+stderr, "RTCANARY")
-	assert.NotContains(t, stdout+stderr, access)
-}
-
 // TestInitCommandLine: init writes this binary's absolute path into the
 // host file under the scratch home, and a second run changes nothing.
 func TestInitCommandLine(t *testing.T) {
@@ -233,4 +139,35 @@ func TestAccountCommandsHelp(t *testing.T) {
 			assert.Empty(t, stderr, c)
 		}
 	}
+}
+
+// TestInitRefusesHTTPServerFlags: a host launches the server over stdio, so
+// init will not write HTTP-only flags into its entry; one line says why.
+func TestInitRefusesHTTPServerFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		why  string
+	}{
+		{[]string{"--transport", "http"}, "--transport http cannot work here: the host launches the server and talks to it over stdio"},
+		{[]string{"--transport=http", "--read-only"}, "--transport http cannot work here"},
+		{[]string{"--listen", "127.0.0.1:9"}, "--listen only applies to an HTTP server"},
+		{[]string{"--stateless", "--http-auth", "token"}, "--http-auth, --stateless only apply to an HTTP server"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "mcp.json")
+			stdout, stderr, code := runBin(t, baseEnv(t), append([]string{"init", "--host", "cursor", "--config-path", path, "--"}, tc.args...)...)
+			assert.Equal(t, 2, code)
+			assert.Empty(t, stdout)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+			assert.Contains(t, stderr, tc.why)
+			assert.NoFileExists(t, path)
+		})
+	}
+	// Stdio flags are fine.
+	path := filepath.Join(t.TempDir(), "mcp.json")
+	_, stderr, code := runBin(t, baseEnv(t), "init", "--host", "cursor", "--config-path", path, "--", "--read-only", "--sandbox")
+	require.Equal(t, 0, code, stderr)
+	assert.FileExists(t, path)
 }

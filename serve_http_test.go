@@ -7,16 +7,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,7 +19,6 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,85 +26,6 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
-
-// httpProc is the binary serving HTTP.
-type httpProc struct {
-	cmd    *exec.Cmd
-	stderr *syncBuffer
-	url    string // http://127.0.0.1:PORT/mcp
-	exited chan struct{}
-}
-
-var servingURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`)
-
-// startHTTP starts the binary with env (nothing inherited) and waits until
-// it says where it listens.
-func startHTTP(t *testing.T, bin string, env []string, args ...string) *httpProc {
-	t.Helper()
-	p := &httpProc{stderr: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, append([]string{"--transport", "http", "--listen", "127.0.0.1:0"}, args...)...)
-	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
-	p.cmd.Stderr = p.stderr
-	require.NoError(t, p.cmd.Start())
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	require.Eventually(t, func() bool {
-		m := servingURL.FindStringSubmatch(p.stderr.String())
-		if m != nil {
-			p.url = m[1]
-		}
-		return m != nil
-	}, 10*time.Second, 10*time.Millisecond, "the server never said where it listens; stderr:\n%s", p.stderr.String())
-	return p
-}
-
-// exit waits up to d for the process to end and returns its status.
-func (p *httpProc) exit(t *testing.T, d time.Duration) int {
-	t.Helper()
-	select {
-	case <-p.exited:
-	case <-time.After(d):
-		t.Fatalf("still running %s after the signal; stderr:\n%s", d, p.stderr.String())
-	}
-	return p.cmd.ProcessState.ExitCode()
-}
-
-// httpMCPClient connects an mcp-go client to p with bearer.
-func httpMCPClient(t *testing.T, url, bearer string, opts ...client.ClientOption) *client.Client {
-	t.Helper()
-	hcTransport := &http.Transport{}
-	t.Cleanup(hcTransport.CloseIdleConnections)
-	tr, err := transport.NewStreamableHTTP(url,
-		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + bearer}),
-		transport.WithHTTPBasicClient(&http.Client{Transport: hcTransport, Timeout: 20 * time.Second}),
-		// Closing after the server has gone logs a failed DELETE: expected here.
-		transport.WithHTTPLogger(slog.New(slog.DiscardHandler)))
-	require.NoError(t, err)
-	c := client.NewClient(tr, opts...)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	require.NoError(t, c.Start(ctx))
-	t.Cleanup(func() { _ = c.Close() })
-	_, err = c.Initialize(ctx, mcp.InitializeRequest{})
-	require.NoError(t, err)
-	return c
-}
-
-func httpCall(c *client.Client, name string, args map[string]any) (*mcp.CallToolResult, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	req := mcp.CallToolRequest{}
-	req.Params.Name = name
-	req.Params.Arguments = args
-	return c.CallTool(ctx, req)
-}
 
 func TestHTTPBinary(t *testing.T) {
 	bin := binPath
@@ -205,22 +120,6 @@ func TestHTTPBinary(t *testing.T) {
 		assert.NotContains(t, string(b), "write-token-for-e2e")
 		assert.NotContains(t, p.stderr.String(), "write-token-for-e2e")
 	})
-}
-
-// TestCallIgnoresHTTPTransport: `call` runs one tool in-process whatever
-// the transport says (the container image sets TELNYX_MCP_TRANSPORT=http),
-// with the usual credential, which key mode would otherwise drop.
-func TestCallIgnoresHTTPTransport(t *testing.T) {
-	t.Parallel()
-	fake, err := telnyxfake.Listen(telnyxfake.Options{Seed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = fake.Close() })
-	env := map[string]string{"TELNYX_MCP_TRANSPORT": "http", "TELNYX_API_KEY": telnyxfake.DefaultAPIKey, "TELNYX_BASE_URL": fake.BaseURL}
-	var stdout, stderr bytes.Buffer
-	code := run([]string{"call", "get_oauth_client", `{"client_id":"` + telnyxfake.BillingClientID + `"}`},
-		strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] })
-	assert.Equal(t, 0, code, stderr.String())
-	assert.Contains(t, stdout.String(), "Billing dashboard")
 }
 
 // TestHTTPStartupRefusals: settings that cannot work stop the program at

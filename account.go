@@ -1,0 +1,91 @@
+package main
+
+// The account commands: login, logout and status (package login) and init
+// (package hostconfig). They parse their own flags and need no server.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/hostconfig"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/login"
+)
+
+// accountCommands parse their own flags and need no server.
+var accountCommands = map[string]bool{"login": true, "logout": true, "status": true, "init": true}
+
+// runAccountCommand runs login, logout, status or init.
+func runAccountCommand(cfg *config, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	args := cfg.args[1:]
+	if asksForHelp(args) {
+		stderr = stdout // each command prints its usage where --help's goes
+	}
+	opts := login.Options{BaseURL: cfg.baseURL, Getenv: getenv, Version: version}
+	switch cfg.args[0] {
+	case "login":
+		return login.Run(ctx, opts, args, stdin, stdout, stderr)
+	case "logout":
+		return login.RunLogout(ctx, opts, args, stdout, stderr)
+	case "status":
+		return login.RunStatus(ctx, opts, args, stdout, stderr)
+	}
+	return hostconfig.Run(hostconfig.Options{
+		BaseURL: cfg.baseURL, Getenv: getenv,
+		// The flags written into the host's entry must be ones the server
+		// takes, and must keep it on stdio, which is how hosts launch it.
+		CheckArgs: checkHostArgs,
+	}, args, stdout, stderr)
+}
+
+// checkHostArgs checks the server flags init writes into a host's entry:
+// flags the server takes, and nothing that moves it off stdio, since a
+// host launches it as a child process and talks over stdin and stdout.
+func checkHostArgs(args []string) error {
+	c, err := parseFlags(args, func(string) string { return "" })
+	if err != nil {
+		return err
+	}
+	if len(c.args) > 0 {
+		return fmt.Errorf("unexpected argument %q: only server flags go after --", c.args[0])
+	}
+	if c.transport == "http" {
+		return errors.New("--transport http cannot work here: the host launches the server and talks to it over stdio")
+	}
+	var names []string
+	for name := range c.setBy {
+		if httpOnlyFlags[name] {
+			names = append(names, "--"+name)
+		}
+	}
+	sort.Strings(names)
+	switch len(names) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%s only applies to an HTTP server, and the host talks to the server over stdio", names[0])
+	}
+	return fmt.Errorf("%s only apply to an HTTP server, and the host talks to the server over stdio", strings.Join(names, ", "))
+}
+
+// asksForHelp reports whether a command's own flags ask for its usage:
+// -h, -help or --help before any "--".
+func asksForHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
