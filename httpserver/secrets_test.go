@@ -37,23 +37,6 @@ func canaryHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// echoFault answers status with an error body quoting the request: its
-// Authorization header, path and body.
-func echoFault(status int, oauthShape bool) faultinject.Fault {
-	return faultinject.Func(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		detail := "bad request: Authorization: " + r.Header.Get("Authorization") + " path " + r.URL.Path + " body " + string(body)
-		var out any = map[string]any{"errors": []map[string]any{{"code": "10007", "title": "Unexpected error", "detail": detail}}}
-		if oauthShape {
-			out = map[string]any{"error": "invalid_request", "error_description": detail}
-		}
-		b, _ := json.Marshal(out)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = w.Write(b)
-	})
-}
-
 func TestCanarySweepHTTP(t *testing.T) {
 	t.Parallel()
 	c := map[string]string{
@@ -112,10 +95,10 @@ func TestCanarySweepHTTP(t *testing.T) {
 		name  string
 		fault func() faultinject.Fault
 	}{
-		{"echo 500", func() faultinject.Fault { return echoFault(http.StatusInternalServerError, false) }},
-		{"echo 401", func() faultinject.Fault { return echoFault(http.StatusUnauthorized, false) }},
-		{"echo 422", func() faultinject.Fault { return echoFault(http.StatusUnprocessableEntity, false) }},
-		{"echo 400 OAuth shape", func() faultinject.Fault { return echoFault(http.StatusBadRequest, true) }},
+		{"echo 500", func() faultinject.Fault { return faultinject.EchoRequest(http.StatusInternalServerError, false) }},
+		{"echo 401", func() faultinject.Fault { return faultinject.EchoRequest(http.StatusUnauthorized, false) }},
+		{"echo 422", func() faultinject.Fault { return faultinject.EchoRequest(http.StatusUnprocessableEntity, false) }},
+		{"echo 400 OAuth shape", func() faultinject.Fault { return faultinject.EchoRequest(http.StatusBadRequest, true) }},
 		{"HTML 502", func() faultinject.Fault { return faultinject.HTML(http.StatusBadGateway) }},
 		{"reset after apply", func() faultinject.Fault { return faultinject.ResetAfterApply() }},
 		{"200 text/html", func() faultinject.Fault {

@@ -3,8 +3,6 @@ package tools_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -23,25 +21,6 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
-
-// echo is a fault that answers status with an error body quoting the
-// request back: its Authorization header and its whole body, as a careless
-// upstream or proxy might. Whatever credential the request carried is then
-// in the error the client reads.
-func echo(status int, oauthShape bool) faultinject.Fault {
-	return faultinject.Func(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		detail := "bad request: Authorization: " + r.Header.Get("Authorization") + " path " + r.URL.Path + " body " + string(body)
-		var out any = map[string]any{"errors": []map[string]any{{"code": "10007", "title": "Unexpected error", "detail": detail}}}
-		if oauthShape {
-			out = map[string]any{"error": "invalid_request", "error_description": detail}
-		}
-		b, _ := json.Marshal(out)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = w.Write(b)
-	})
-}
 
 // TestCanariesNeverLeak runs a spread of calls, successes and failures (401,
 // 400, 422, 500, HTML pages, upstream errors that echo the request back),
@@ -93,28 +72,28 @@ func TestCanariesNeverLeak(t *testing.T) {
 	canaries["refresh token"] = codeTok.RefreshToken
 
 	// Upstream failures that quote the request, secrets included.
-	h.fake.Inject(telnyxfake.OpGetClient, echo(401, false))
+	h.fake.Inject(telnyxfake.OpGetClient, faultinject.EchoRequest(401, false))
 	run(h, "get_oauth_client", map[string]any{"client_id": id})
-	h.fake.Inject(telnyxfake.OpListClients, echo(500, false), echo(500, false), echo(500, false))
+	h.fake.Inject(telnyxfake.OpListClients, faultinject.EchoRequest(500, false), faultinject.EchoRequest(500, false), faultinject.EchoRequest(500, false))
 	run(h, "list_oauth_clients", map[string]any{"name": "x"})
-	h.fake.Inject(telnyxfake.OpUpdateClient, echo(422, false))
+	h.fake.Inject(telnyxfake.OpUpdateClient, faultinject.EchoRequest(422, false))
 	run(h, "update_oauth_client", map[string]any{"client_id": id, "name": "renamed"})
-	h.fake.Inject(telnyxfake.OpToken, echo(400, true))
+	h.fake.Inject(telnyxfake.OpToken, faultinject.EchoRequest(400, true))
 	run(h, "exchange_oauth_token", map[string]any{"grant_type": "refresh_token", "refresh_token": codeTok.RefreshToken, "client_id": id, "client_secret": secret})
-	h.fake.Inject(telnyxfake.OpToken, echo(500, true))
+	h.fake.Inject(telnyxfake.OpToken, faultinject.EchoRequest(500, true))
 	run(h, "exchange_oauth_token", map[string]any{"grant_type": "authorization_code", "code": code, "redirect_uri": confRedirect,
 		"code_verifier": verifier, "client_id": id, "client_secret": secret})
-	h.fake.Inject(telnyxfake.OpIntrospect, echo(401, true))
+	h.fake.Inject(telnyxfake.OpIntrospect, faultinject.EchoRequest(401, true))
 	run(h, "introspect_oauth_token", map[string]any{"token": tok.AccessToken, "client_id": id, "client_secret": secret})
-	h.fake.Inject(telnyxfake.OpGetConsentToken, echo(422, true))
+	h.fake.Inject(telnyxfake.OpGetConsentToken, faultinject.EchoRequest(422, true))
 	run(h, "get_oauth_consent", map[string]any{"consent_token": consent})
-	h.fake.Inject(telnyxfake.OpCreateGrant, echo(500, true))
+	h.fake.Inject(telnyxfake.OpCreateGrant, faultinject.EchoRequest(500, true))
 	run(h, "submit_oauth_consent", map[string]any{"consent_token": consent, "allowed": true})
 	h.fake.Inject(telnyxfake.OpGetGrant, faultinject.HTML(502), faultinject.HTML(502), faultinject.HTML(502))
 	run(h, "get_oauth_grant", map[string]any{"grant_id": "g-1"})
-	h.fake.Inject(telnyxfake.OpRevokeGrant, echo(404, false))
+	h.fake.Inject(telnyxfake.OpRevokeGrant, faultinject.EchoRequest(404, false))
 	run(h, "revoke_oauth_grant", map[string]any{"grant_id": "g-1"})
-	h.fake.Inject(telnyxfake.OpDeleteClient, echo(500, false), echo(500, false), echo(500, false))
+	h.fake.Inject(telnyxfake.OpDeleteClient, faultinject.EchoRequest(500, false), faultinject.EchoRequest(500, false), faultinject.EchoRequest(500, false))
 	run(h, "delete_oauth_client", map[string]any{"client_id": id})
 
 	// Genuine refusals by the fake: a wrong secret, a used code, a bad scope,
@@ -295,11 +274,11 @@ var sweepFaults = []sweepFault{
 		return faultinject.Redirect(http.StatusFound, canary+"/steal")
 	}},
 	{name: "garbage Retry-After", fault: func(string) faultinject.Fault { return faultinject.RetryAfter(http.StatusServiceUnavailable, "soon") }},
-	{name: "echo 500", echo: true, fault: func(string) faultinject.Fault { return echo(http.StatusInternalServerError, false) }},
-	{name: "echo 401", echo: true, fault: func(string) faultinject.Fault { return echo(http.StatusUnauthorized, false) }},
-	{name: "echo 422", echo: true, fault: func(string) faultinject.Fault { return echo(http.StatusUnprocessableEntity, false) }},
-	{name: "echo 400 OAuth shape", echo: true, fault: func(string) faultinject.Fault { return echo(http.StatusBadRequest, true) }},
-	{name: "echo 500 OAuth shape", echo: true, fault: func(string) faultinject.Fault { return echo(http.StatusInternalServerError, true) }},
+	{name: "echo 500", echo: true, fault: func(string) faultinject.Fault { return faultinject.EchoRequest(http.StatusInternalServerError, false) }},
+	{name: "echo 401", echo: true, fault: func(string) faultinject.Fault { return faultinject.EchoRequest(http.StatusUnauthorized, false) }},
+	{name: "echo 422", echo: true, fault: func(string) faultinject.Fault { return faultinject.EchoRequest(http.StatusUnprocessableEntity, false) }},
+	{name: "echo 400 OAuth shape", echo: true, fault: func(string) faultinject.Fault { return faultinject.EchoRequest(http.StatusBadRequest, true) }},
+	{name: "echo 500 OAuth shape", echo: true, fault: func(string) faultinject.Fault { return faultinject.EchoRequest(http.StatusInternalServerError, true) }},
 }
 
 // switchable is a fault that runs whatever fault is current, or the real

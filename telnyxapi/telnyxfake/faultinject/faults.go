@@ -278,6 +278,25 @@ func CorruptGzip(code int) Fault {
 	}
 }
 
+// EchoRequest answers status with an error body quoting the request back (its Authorization
+// header, path and whole body), as a careless upstream or proxy might: whatever credential the
+// request carried is then in the error the client reads. oauthShape picks the OAuth error shape
+// ({"error","error_description"}) over the Telnyx envelope.
+func EchoRequest(status int, oauthShape bool) Fault {
+	return Func(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		detail := "bad request: Authorization: " + r.Header.Get("Authorization") + " path " + r.URL.Path + " body " + string(body)
+		var out any = map[string]any{"errors": []map[string]any{{"code": "10007", "title": "Unexpected error", "detail": detail}}}
+		if oauthShape {
+			out = map[string]any{"error": "invalid_request", "error_description": detail}
+		}
+		b, _ := json.Marshal(out)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(b)
+	})
+}
+
 // Func is the escape hatch: fn answers instead of the real handler.
 func Func(fn http.HandlerFunc) Fault {
 	return func(w http.ResponseWriter, r *http.Request, _ http.Handler) { fn(w, r) }
