@@ -330,7 +330,7 @@ func (f *Fake) handleCreateClient(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"data": stored.view(true)})
 }
 
-func (f *Fake) handleGetClient(w http.ResponseWriter, c call) {
+func (f *Fake) handleGetClient(w http.ResponseWriter, c route) {
 	cl, ok := f.Client(c.param)
 	if !ok {
 		clientNotFound(w)
@@ -341,7 +341,7 @@ func (f *Fake) handleGetClient(w http.ResponseWriter, c call) {
 
 // handleUpdateClient is PUT /oauth_clients/{id}. All fields are optional and omitted fields
 // keep their value (the contract's assumption for this PATCH-like PUT); client_type is refused.
-func (f *Fake) handleUpdateClient(w http.ResponseWriter, r *http.Request, c call) {
+func (f *Fake) handleUpdateClient(w http.ResponseWriter, r *http.Request, c route) {
 	if _, ok := f.Client(c.param); !ok {
 		clientNotFound(w)
 		return
@@ -378,7 +378,7 @@ func (f *Fake) handleUpdateClient(w http.ResponseWriter, r *http.Request, c call
 
 // handleDeleteClient is DELETE /oauth_clients/{id}: 204 with no body. The client's grants are
 // revoked with it, so its access and refresh tokens stop working too.
-func (f *Fake) handleDeleteClient(w http.ResponseWriter, c call) {
+func (f *Fake) handleDeleteClient(w http.ResponseWriter, c route) {
 	f.mu.Lock()
 	_, ok := f.clients[c.param]
 	if ok {

@@ -621,8 +621,8 @@ func matchPattern(segs, pattern []string) (string, bool) {
 	return param, true
 }
 
-// call is what a handler needs beyond the request: the issuer (root URL) and the path parameter.
-type call struct {
+// route is what a handler needs beyond the request: the issuer (root URL) and the path parameter.
+type route struct {
 	issuer string
 	param  string
 }
@@ -631,7 +631,7 @@ type call struct {
 // unknown route is a 404 and a known path with the wrong method a 405 (with Allow), both in the
 // Telnyx envelope with code 10005: the contract documents no code for a wrong method.
 func (f *Fake) serve(m match, issuer string, w http.ResponseWriter, r *http.Request) {
-	c := call{issuer: issuer, param: m.param}
+	c := route{issuer: issuer, param: m.param}
 	if m.op == "" {
 		if len(m.allow) > 0 {
 			w.Header().Set("Allow", strings.Join(m.allow, ", "))

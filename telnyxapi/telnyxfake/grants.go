@@ -117,7 +117,7 @@ func (f *Fake) handleListGrants(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": meta})
 }
 
-func (f *Fake) handleGetGrant(w http.ResponseWriter, c call) {
+func (f *Fake) handleGetGrant(w http.ResponseWriter, c route) {
 	f.mu.Lock()
 	var v grantView
 	g := f.liveGrantLocked(c.param)
@@ -134,7 +134,7 @@ func (f *Fake) handleGetGrant(w http.ResponseWriter, c call) {
 
 // handleRevokeGrant is DELETE /oauth_grants/{id}: 200 with the revoked grant; a second revoke,
 // like a later GET, is a 404.
-func (f *Fake) handleRevokeGrant(w http.ResponseWriter, c call) {
+func (f *Fake) handleRevokeGrant(w http.ResponseWriter, c route) {
 	f.mu.Lock()
 	var v grantView
 	g := f.liveGrantLocked(c.param)

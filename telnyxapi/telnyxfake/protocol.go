@@ -113,7 +113,7 @@ type asMetadata struct {
 
 var tokenAuthMethods = []string{"none", "client_secret_basic", "client_secret_post"}
 
-func (f *Fake) handleASMetadata(w http.ResponseWriter, c call) {
+func (f *Fake) handleASMetadata(w http.ResponseWriter, c route) {
 	base := c.issuer + f.prefix
 	writeJSON(w, http.StatusOK, asMetadata{
 		Issuer:                            c.issuer,
@@ -131,7 +131,7 @@ func (f *Fake) handleASMetadata(w http.ResponseWriter, c call) {
 }
 
 // handleResourceMetadata is the RFC 9728 document: the API base is the protected resource.
-func (f *Fake) handleResourceMetadata(w http.ResponseWriter, c call) {
+func (f *Fake) handleResourceMetadata(w http.ResponseWriter, c route) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"resource":              c.issuer + f.prefix,
 		"authorization_servers": []string{c.issuer},
@@ -147,7 +147,7 @@ func (f *Fake) handleJWKS(w http.ResponseWriter) {
 // unknown client, 422 unregistered redirect URI), as the live API does. Once client and redirect URI
 // are known good, later errors go back to the client as ?error=...&state=... (RFC 6749
 // §4.1.2.1). Success is a 302 to the consent page, <issuer>/oauth/consent?consent_token=...
-func (f *Fake) handleAuthorize(w http.ResponseWriter, r *http.Request, c call) {
+func (f *Fake) handleAuthorize(w http.ResponseWriter, r *http.Request, c route) {
 	q := r.URL.Query()
 	for _, k := range []string{"response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"} {
 		if len(q[k]) > 1 {
@@ -277,7 +277,7 @@ const badConsent = "The consent token is invalid, expired or already used."
 
 // handleGetConsent is GET /oauth/consent/{consent_token}: {data: details}, or 422 oauth_Error.
 // Reading the details does not use the token up.
-func (f *Fake) handleGetConsent(w http.ResponseWriter, c call) {
+func (f *Fake) handleGetConsent(w http.ResponseWriter, c route) {
 	f.mu.Lock()
 	v, ok := f.consentViewLocked(c.param)
 	f.mu.Unlock()
@@ -412,7 +412,7 @@ func oauthFail(status int, code, desc string) result {
 // a replay (RFC 6749 §4.1.2, RFC 9700 §4.14): it fails with invalid_grant and revokes the
 // grant, so every token issued under it stops working. A refresh token is only issued to
 // clients allowed the refresh_token grant.
-func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request, c call) {
+func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request, c route) {
 	params, status, desc := readOAuthParams(r)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
