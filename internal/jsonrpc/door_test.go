@@ -311,3 +311,21 @@ func BenchmarkAdmitToolCall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStatelessRequest is what the door and the reply edge cost one
+// stateless HTTP request: a Conn of its own, the tool call in, the
+// result out.
+func BenchmarkStatelessRequest(b *testing.B) {
+	msg := []byte(`{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"_meta":{"progressToken":7},"name":"list_oauth_clients","arguments":{"page_size":20,"client_type":"confidential"}}}` + "\n")
+	reply := []byte(`{"jsonrpc":"2.0","id":42,"result":{"content":[{"type":"text","text":"{\"clients\":[]}"}],"structuredContent":{"clients":[]}}}` + "\n")
+	b.ReportAllocs()
+	for b.Loop() {
+		c := NewConn(false, "")
+		if pass, _, _ := c.Admit(msg); pass == nil {
+			b.Fatal("refused")
+		}
+		if out := c.Reply(reply); len(out) != len(reply) {
+			b.Fatalf("reply changed: %s", out)
+		}
+	}
+}
