@@ -39,8 +39,13 @@ const maxPending = 4096
 // of those requests and Admit drops, silently, a response to anything
 // else: answering it with an error would make two such peers loop.
 type Conn struct {
-	track  bool
-	prefix string // `"jsonrpc-id-<16 hex>-`
+	track bool
+	scope string
+
+	// prefix is `"jsonrpc-id-<16 hex>-`, made when first needed: most
+	// requests carry an id that passes as written, and never need it.
+	prefixOnce sync.Once
+	prefix     string
 
 	mu       sync.Mutex
 	outbound map[string]bool // ids of the server's requests awaiting an answer
@@ -58,9 +63,21 @@ var connKey = sync.OnceValue(func() []byte {
 // unsolicited one (stdio); over HTTP mcp-go routes responses itself. scope
 // names what the Conn serves (an HTTP session id; "" for stdio).
 func NewConn(track bool, scope string) *Conn {
-	m := hmac.New(sha256.New, connKey())
-	m.Write([]byte(scope))
-	return &Conn{track: track, prefix: `"jsonrpc-id-` + hex.EncodeToString(m.Sum(nil)[:8]) + "-"}
+	return &Conn{track: track, scope: scope}
+}
+
+// privatePrefix is how every private id of this Conn starts, before the
+// part derived from the secret.
+const privatePrefix = `"jsonrpc-id-`
+
+// idPrefix returns the start of this Conn's private ids.
+func (c *Conn) idPrefix() string {
+	c.prefixOnce.Do(func() {
+		m := hmac.New(sha256.New, connKey())
+		m.Write([]byte(c.scope))
+		c.prefix = privatePrefix + hex.EncodeToString(m.Sum(nil)[:8]) + "-"
+	})
+	return c.prefix
 }
 
 // Admit runs the front door over one inbound message. It returns the
@@ -112,7 +129,7 @@ func splice(b []byte, start, end int, with string) []byte {
 // private returns the private id (a quoted JSON string) standing for an
 // integer id as written.
 func (c *Conn) private(written []byte) string {
-	return c.prefix + string(written) + `"`
+	return c.idPrefix() + string(written) + `"`
 }
 
 // idKey is a map key for an id as written or as mcp-go writes it.
@@ -165,7 +182,10 @@ func (c *Conn) Reply(p []byte) []byte {
 // restore returns the id the client wrote for a private id, nil for any
 // other id.
 func (c *Conn) restore(id []byte) []byte {
-	rest, ok := bytes.CutPrefix(id, []byte(c.prefix))
+	if !bytes.HasPrefix(id, []byte(privatePrefix)) {
+		return nil
+	}
+	rest, ok := bytes.CutPrefix(id, []byte(c.idPrefix()))
 	if !ok {
 		return nil
 	}

@@ -120,14 +120,155 @@ func invalidRequest(msg string) *Refusal {
 // error, an array, a number): mcp-go answers those itself, as before, and
 // they cannot name a method to run.
 func Inspect(b []byte) (*Message, *Refusal) {
-	s := scan{dec: json.NewDecoder(bytes.NewReader(b)), msg: &Message{}}
-	s.dec.UseNumber()
-	if ref, ok := s.run(); !ok {
+	// Most messages are valid JSON: json.Valid proves the syntax without
+	// allocating, and the walk over proven bytes is a plain scan. Anything
+	// else takes encoding/json's token walk, which sees a duplicate key or
+	// an over-deep nesting before the syntax error that ends it.
+	return inspect(b, json.Valid(b))
+}
+
+// inspect is Inspect with the walk chosen: valid says b is valid JSON, so
+// the scan over proven bytes may read it; otherwise encoding/json's token
+// walk reads it. Both give the same answer for valid JSON.
+func inspect(b []byte, valid bool) (*Message, *Refusal) {
+	s := scan{msg: &Message{}}
+	var (
+		ref *Refusal
+		ok  bool
+	)
+	if valid {
+		ref, ok = s.walkValid(b)
+	} else {
+		s.dec = json.NewDecoder(bytes.NewReader(b))
+		s.dec.UseNumber()
+		ref, ok = s.run()
+	}
+	if !ok {
 		return nil, nil
 	} else if ref != nil {
 		return nil, ref
 	}
 	return s.finish()
+}
+
+// token is one value token of either walk: kind is '{', '[', '"' (a
+// string), '0' (a number), 'b' (true or false) or 'n' (null).
+type token struct {
+	kind byte
+	// raw is the literal as written (walkValid): a string with its quotes,
+	// or a number; str is the decoded string or number (run).
+	raw     []byte
+	str     string
+	decoded bool
+	end     int // offset just past the token
+}
+
+// text is a string token's value, or a number token's literal.
+func (t *token) text() string {
+	if t.decoded {
+		return t.str
+	}
+	if t.kind == '"' {
+		return unquote(t.raw)
+	}
+	return string(t.raw)
+}
+
+// unquote decodes a JSON string literal (quotes included) from bytes
+// json.Valid accepted, exactly as encoding/json does: escapes resolved,
+// invalid UTF-8 replaced by U+FFFD.
+func unquote(lit []byte) string {
+	body := lit[1 : len(lit)-1]
+	if bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
+		return string(body)
+	}
+	var v string
+	_ = json.Unmarshal(lit, &v)
+	return v
+}
+
+// walkValid walks bytes json.Valid accepted, visiting every key and value
+// as run does. ok is false when they are not one JSON object.
+func (s *scan) walkValid(b []byte) (*Refusal, bool) {
+	i := skipSpace(b, 0)
+	if b[i] != '{' {
+		return nil, false
+	}
+	i++
+	s.stack = append(s.stack, frame{object: true, expectKey: true})
+	for len(s.stack) > 0 {
+		i = skipSpace(b, i)
+		c := b[i]
+		if c == ',' || c == ':' {
+			i++
+			continue
+		}
+		top := &s.stack[len(s.stack)-1]
+		if top.object && top.expectKey {
+			if c == '}' {
+				i++
+				s.pop()
+				continue
+			}
+			end := stringEnd(b, i)
+			key := unquote(b[i:end])
+			i = end
+			if ref := top.add(key); ref != nil {
+				return ref, true
+			}
+			top.key, top.expectKey = key, false
+			continue
+		}
+		if c == ']' {
+			i++
+			s.pop()
+			continue
+		}
+		t := token{kind: c}
+		switch c {
+		case '{', '[':
+			i++
+		case '"':
+			end := stringEnd(b, i)
+			t.raw, i = b[i:end], end
+		case 't', 'n':
+			t.kind, i = 'b', i+4
+			if c == 'n' {
+				t.kind = 'n'
+			}
+		case 'f':
+			t.kind, i = 'b', i+5
+		default:
+			start := i
+			for i < len(b) && strings.IndexByte("+-0123456789.eE", b[i]) >= 0 {
+				i++
+			}
+			t.kind, t.raw = '0', b[start:i]
+		}
+		t.end = i
+		if ref := s.value(&t); ref != nil {
+			return ref, true
+		}
+	}
+	// json.Valid proved that only white space follows the object.
+	return nil, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the offset just past the string literal at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; b[i] != '"'; i++ {
+		if b[i] == '\\' {
+			i++
+		}
+	}
+	return i + 1
 }
 
 // frame is one open object or array.
@@ -151,7 +292,8 @@ type scan struct {
 	nameSet   bool
 	nameIsStr bool
 	uriSet    bool
-	uri       any
+	uriIsStr  bool
+	uri       string
 	nonStrArg string // first prompt argument whose value is not a string
 }
 
@@ -200,7 +342,8 @@ func (s *scan) run() (*Refusal, bool) {
 			s.pop()
 			continue
 		}
-		if ref := s.value(tok); ref != nil {
+		t := fromToken(tok, int(s.dec.InputOffset()))
+		if ref := s.value(&t); ref != nil {
 			return ref, true
 		}
 	}
@@ -211,6 +354,24 @@ func (s *scan) run() (*Refusal, bool) {
 	return nil, true
 }
 
+// fromToken is a value token of encoding/json's walk as a token.
+func fromToken(tok json.Token, end int) token {
+	t := token{decoded: true, end: end}
+	switch v := tok.(type) {
+	case json.Delim:
+		t.kind = byte(v)
+	case string:
+		t.kind, t.str = '"', v
+	case json.Number:
+		t.kind, t.str = '0', string(v)
+	case bool:
+		t.kind = 'b'
+	default:
+		t.kind = 'n'
+	}
+	return t
+}
+
 func (s *scan) pop() {
 	s.stack = s.stack[:len(s.stack)-1]
 	if len(s.stack) > 0 {
@@ -219,36 +380,48 @@ func (s *scan) pop() {
 }
 
 // value handles a value token at the current place.
-func (s *scan) value(tok json.Token) *Refusal {
+func (s *scan) value(t *token) *Refusal {
 	switch {
 	case s.at("id"):
 		s.idSeen = true
-		s.readID(tok, &s.msg.ID, &s.msg.idStart, &s.msg.idEnd, &s.msg.bigID, &s.badID)
+		s.readID(t, &s.msg.ID, &s.msg.idStart, &s.msg.idEnd, &s.msg.bigID, &s.badID)
 	case s.at("method"):
-		s.msg.Method, s.methodOK = tok.(string)
+		if s.methodOK = t.kind == '"'; s.methodOK {
+			s.msg.Method = t.text()
+		}
 	case s.at("result"), s.at("error"):
 		s.hasResult = true
 	case s.at("params", "name"):
 		s.nameSet = true
-		s.msg.ToolName, s.nameIsStr = tok.(string)
+		if s.nameIsStr = t.kind == '"'; s.nameIsStr {
+			s.msg.ToolName = t.text()
+		} else {
+			s.msg.ToolName = ""
+		}
 	case s.at("params", "uri"):
-		s.uriSet, s.uri = true, tok
+		s.uriSet, s.uriIsStr, s.uri = true, t.kind == '"', ""
+		if s.uriIsStr {
+			s.uri = t.text()
+		}
 	case s.at("params", "requestId"):
 		var bad bool
-		s.readID(tok, &s.msg.CancelID, &s.msg.cancelStart, &s.msg.cancelEnd, &s.msg.bigCancelID, &bad)
+		s.readID(t, &s.msg.CancelID, &s.msg.cancelStart, &s.msg.cancelEnd, &s.msg.bigCancelID, &bad)
 	case s.at("params", "_meta", metaProtocolVersion):
-		s.msg.ProtocolVersion, _ = tok.(string)
+		s.msg.ProtocolVersion = ""
+		if t.kind == '"' {
+			s.msg.ProtocolVersion = t.text()
+		}
 	case len(s.stack) == 3 && s.at("params", "arguments", s.stack[2].key):
-		if _, ok := tok.(string); !ok && s.nonStrArg == "" {
+		if t.kind != '"' && s.nonStrArg == "" {
 			s.nonStrArg = s.stack[2].key
 		}
 	}
-	switch tok {
-	case json.Delim('{'), json.Delim('['):
+	switch t.kind {
+	case '{', '[':
 		if len(s.stack) >= MaxDepth {
 			return invalidRequest("the message nests deeper than " + strconv.Itoa(MaxDepth) + " levels")
 		}
-		s.stack = append(s.stack, frame{object: tok == json.Delim('{'), expectKey: true})
+		s.stack = append(s.stack, frame{object: t.kind == '{', expectKey: true})
 		return nil
 	}
 	if top := &s.stack[len(s.stack)-1]; top.object {
@@ -260,24 +433,24 @@ func (s *scan) value(tok json.Token) *Refusal {
 // readID reads an id: a string, or an integer literal within int64. An
 // object or array id is marked bad; the walk goes on into it and checks
 // its keys like any other.
-func (s *scan) readID(tok json.Token, raw *[]byte, start, end *int, big, bad *bool) {
-	switch v := tok.(type) {
-	case string:
-		*raw, _ = json.Marshal(v)
-	case json.Number:
-		lit := string(v)
+func (s *scan) readID(t *token, raw *[]byte, start, end *int, big, bad *bool) {
+	switch t.kind {
+	case '"':
+		*raw, _ = json.Marshal(t.text())
+	case '0':
+		lit := t.text()
 		n, err := strconv.ParseInt(lit, 10, 64)
 		if err != nil {
 			*bad = true // a fraction, an exponent, or past int64
 			return
 		}
 		*raw = []byte(lit)
-		*end = int(s.dec.InputOffset())
+		*end = t.end
 		*start = *end - len(lit)
 		// float64 holds every integer up to 2^53 exactly, and mcp-go
 		// writes it back as FormatInt would; -0 comes back as 0.
 		*big = n > 1<<53 || n < -(1<<53) || strconv.FormatInt(n, 10) != lit
-	case nil:
+	case 'n':
 		*raw = nil
 	default:
 		*bad = true
@@ -377,8 +550,8 @@ func (s *scan) finish() (*Message, *Refusal) {
 		}
 	case "resources/read":
 		if s.uriSet {
-			u, ok := s.uri.(string)
-			if !ok {
+			u := s.uri
+			if !s.uriIsStr {
 				return fail("uri must be a string, such as telnyx-oauth://clients/{client_id}; resources/list and resources/templates/list name them")
 			}
 			if p, err := url.Parse(u); err != nil || p.Scheme == "" {

@@ -163,6 +163,7 @@ func FuzzFrontDoor(f *testing.F) {
 		if len(b) > 64<<10 {
 			return
 		}
+		requireSameWalks(t, b)
 		c := NewConn(true, "")
 		pass, m, ref := c.Admit(b)
 		if ref != nil {
@@ -255,6 +256,50 @@ func exactKeys(t *testing.T, b []byte) ([][]string, bool) {
 	return out, err == io.EOF
 }
 
+// requireSameWalks checks that the scan over valid JSON and encoding/json's
+// token walk read b alike: the same parts, or the same refusal.
+func requireSameWalks(t *testing.T, b []byte) {
+	t.Helper()
+	if !json.Valid(b) {
+		return
+	}
+	fastMsg, fastRef := inspect(b, true)
+	slowMsg, slowRef := inspect(b, false)
+	require.Equal(t, slowRef, fastRef, "refusal of %q", b)
+	require.Equal(t, slowMsg, fastMsg, "message read from %q", b)
+}
+
+func TestWalksAgree(t *testing.T) {
+	for _, msg := range []string{
+		`{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"_meta":{"progressToken":7,"io.modelcontextprotocol/protocolVersion":"2026-07-28"},"name":"list_oauth_clients","arguments":{"page_size":20,"client_type":"confidential"}}}`,
+		` {"id":"a\"b\u00e9\ud83d\ude00","method":"ping"} ` + "\n",
+		`{"id":9007199254740993,"method":"tools/list"}`,
+		`{"id":-0,"method":"tools/list"}`,
+		`{"id":1.5e3,"method":"tools/list"}`,
+		`{"id":true,"method":"tools/list"}`,
+		`{"id":null,"method":"tools/list"}`,
+		`{"id":{"a":1,"A":2},"method":"tools/list"}`,
+		`{"id":[1,{"x":[]}],"result":{}}`,
+		`{"id":1,"method":"notifications/cancelled","params":{"requestId":9007199254740993}}`,
+		`{"method":"notifications/cancelled","params":{"requestId":"r\u0031"}}`,
+		`{"id":1,"method":"resources/read","params":{"uri":"telnyx-oauth://clients/c1"}}`,
+		`{"id":1,"method":"resources/read","params":{"uri":false}}`,
+		`{"id":1,"method":"prompts/get","params":{"name":"p","arguments":{"a":"x","b":1,"c":null}}}`,
+		`{"id":1,"method":"tools/call","params":{"name":"bad name!"}}`,
+		`{"id":1,"method":"tools/call","params":{"name":"ok","n\u0061me":"x"}}`,
+		"{\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"a\xffb\"}}",
+		"{\"\xff\":1,\"\xfe\":2}",
+		`{"method":7,"params":{"name":["x"],"_meta":{"io.modelcontextprotocol/protocolVersion":3}}}`,
+		`[1,2]`, `"x"`, `12`, `{}`,
+	} {
+		require.True(t, json.Valid([]byte(msg)), "%q", msg)
+		requireSameWalks(t, []byte(msg))
+	}
+	for _, msg := range lookAlikes {
+		requireSameWalks(t, []byte(msg))
+	}
+}
+
 // BenchmarkAdmitToolCall is the front door's cost on every tool call.
 func BenchmarkAdmitToolCall(b *testing.B) {
 	msg := []byte(`{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"_meta":{"progressToken":7},"name":"list_oauth_clients","arguments":{"page_size":20,"client_type":"confidential"}}}` + "\n")
@@ -263,6 +308,24 @@ func BenchmarkAdmitToolCall(b *testing.B) {
 	for b.Loop() {
 		if pass, _, _ := c.Admit(msg); pass == nil {
 			b.Fatal("refused")
+		}
+	}
+}
+
+// BenchmarkStatelessRequest is what the door and the reply edge cost one
+// stateless HTTP request: a Conn of its own, the tool call in, the
+// result out.
+func BenchmarkStatelessRequest(b *testing.B) {
+	msg := []byte(`{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"_meta":{"progressToken":7},"name":"list_oauth_clients","arguments":{"page_size":20,"client_type":"confidential"}}}` + "\n")
+	reply := []byte(`{"jsonrpc":"2.0","id":42,"result":{"content":[{"type":"text","text":"{\"clients\":[]}"}],"structuredContent":{"clients":[]}}}` + "\n")
+	b.ReportAllocs()
+	for b.Loop() {
+		c := NewConn(false, "")
+		if pass, _, _ := c.Admit(msg); pass == nil {
+			b.Fatal("refused")
+		}
+		if out := c.Reply(reply); len(out) != len(reply) {
+			b.Fatalf("reply changed: %s", out)
 		}
 	}
 }
