@@ -4,6 +4,9 @@ package testkit
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -63,4 +66,47 @@ func Text(res *mcp.CallToolResult) string {
 		}
 	}
 	return strings.Join(parts, "\n")
+}
+
+// Response is an HTTP response read to its end.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// NoRedirectClient returns an HTTP client that never follows a redirect,
+// so a test sees each one; its idle connections are closed when t ends.
+func NoRedirectClient(t testing.TB) *http.Client {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Send makes one request, bounded by timeout, with headers given as name,
+// value pairs ("" body sends none), and reads the whole answer.
+func Send(ctx context.Context, c *http.Client, timeout time.Duration, method, url, body string, headers ...string) (Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return Response{}, err
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return Response{}, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return Response{Status: res.StatusCode, Header: res.Header, Body: b}, err
 }

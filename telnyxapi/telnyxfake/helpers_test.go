@@ -6,7 +6,6 @@ package telnyxfake
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"go.uber.org/goleak"
 )
 
@@ -30,7 +30,6 @@ const requestTimeout = 10 * time.Second
 type harness struct {
 	t      *testing.T
 	srv    *Server
-	tr     *http.Transport
 	client *http.Client
 }
 
@@ -38,15 +37,8 @@ func start(t *testing.T, opts Options) *harness {
 	t.Helper()
 	srv, err := Listen(opts)
 	require.NoError(t, err)
-	tr := &http.Transport{}
-	h := &harness{t: t, srv: srv, tr: tr, client: &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-	t.Cleanup(func() {
-		tr.CloseIdleConnections()
-		assert.NoError(t, srv.Close())
-	})
+	h := &harness{t: t, srv: srv, client: testkit.NoRedirectClient(t)}
+	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
 	return h
 }
 
@@ -74,22 +66,8 @@ func (h *harness) send(method, target, body string, headers ...string) response 
 }
 
 func (h *harness) sendErr(ctx context.Context, method, target, body string, headers ...string) (response, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, h.url(target), bodyReader(body))
-	if err != nil {
-		return response{}, err
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := h.client.Do(req)
-	if err != nil {
-		return response{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return response{status: res.StatusCode, header: res.Header, body: b}, err
+	r, err := testkit.Send(ctx, h.client, requestTimeout, method, h.url(target), body, headers...)
+	return response{status: r.Status, header: r.Header, body: r.Body}, err
 }
 
 func (h *harness) url(target string) string {
@@ -100,13 +78,6 @@ func (h *harness) url(target string) string {
 		return h.srv.URL + strings.TrimPrefix(target, "root:")
 	}
 	return h.srv.BaseURL + target
-}
-
-func bodyReader(body string) io.Reader {
-	if body == "" {
-		return nil
-	}
-	return strings.NewReader(body)
 }
 
 // api sends a bearer-authenticated request with a JSON body, as the SDKs do.

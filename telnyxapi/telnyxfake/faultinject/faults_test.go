@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 )
 
@@ -39,15 +40,8 @@ func start(t *testing.T, opts telnyxfake.Options) *harness {
 	t.Helper()
 	srv, err := Listen(opts)
 	require.NoError(t, err)
-	tr := &http.Transport{}
-	h := &harness{t: t, srv: srv, client: &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-	t.Cleanup(func() {
-		tr.CloseIdleConnections()
-		assert.NoError(t, srv.Close())
-	})
+	h := &harness{t: t, srv: srv, client: testkit.NoRedirectClient(t)}
+	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
 	return h
 }
 
@@ -74,26 +68,8 @@ func (h *harness) send(method, path, body string, headers ...string) response {
 }
 
 func (h *harness) sendErr(ctx context.Context, method, path, body string, headers ...string) (response, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, h.srv.BaseURL+path, rd)
-	if err != nil {
-		return response{}, err
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := h.client.Do(req)
-	if err != nil {
-		return response{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return response{status: res.StatusCode, header: res.Header, body: b}, err
+	r, err := testkit.Send(ctx, h.client, requestTimeout, method, h.srv.BaseURL+path, body, headers...)
+	return response{status: r.Status, header: r.Header, body: r.Body}, err
 }
 
 // api sends a bearer-authenticated request with a JSON body, as the SDKs do.
