@@ -12,22 +12,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake/faultinject"
 )
 
-// frozenClock stands still until the test moves it, so that "per second"
-// means exactly what the test says.
-type frozenClock struct{ at atomic.Int64 }
-
-func newFrozenClock() *frozenClock {
-	c := &frozenClock{}
-	c.at.Store(time.Date(2026, 7, 28, 12, 0, 0, 0, time.UTC).UnixNano())
-	return c
+// newFrozenClock stands still until the test moves it, so that "per
+// second" means exactly what the test says.
+func newFrozenClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 7, 28, 12, 0, 0, 0, time.UTC))
 }
-
-func (c *frozenClock) now() time.Time          { return time.Unix(0, c.at.Load()) }
-func (c *frozenClock) advance(d time.Duration) { c.at.Add(int64(d)) }
 
 // TestMadeUpKeysRefused: in key mode, 1,000 initialize requests from one
 // address, each with a different made-up key, all get 401 with a Bearer
@@ -40,10 +34,10 @@ func TestMadeUpKeysRefused(t *testing.T) {
 	const perSecond = 3
 	up := newUpstream(t, keyAlice)
 	clock := newFrozenClock()
-	ts := startServer(t, up, func(c *Config) { c.KeyChecksPerSecond = perSecond; c.Now = clock.now })
+	ts := startServer(t, up, func(c *Config) { c.KeyChecksPerSecond = perSecond; c.Now = clock.Now })
 	trusting := startServer(t, up, func(c *Config) {
 		c.KeyChecksPerSecond = perSecond
-		c.Now = clock.now
+		c.Now = clock.Now
 		c.TrustProxyHeaders = true
 	})
 	hc := httpClient(t)
@@ -87,7 +81,7 @@ func TestMadeUpKeysRefused(t *testing.T) {
 	assert.Len(t, up.keyChecks(), perSecond, "only the address's allowance reached Telnyx")
 
 	// A second later the address has its allowance again, and no more.
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	flood(ts, 50, nil)
 	assert.Len(t, up.keyChecks(), 2*perSecond)
 
@@ -111,7 +105,7 @@ func TestMadeUpKeysRefused(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, status, body)
 	assert.Equal(t, "1", h.Get("Retry-After"))
 	assert.Contains(t, body, "too many unverified credentials from this address")
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	status, _, body = rawPost(t, hc, ts.URL, bearer(keyAlice), initializeBody)
 	assert.Equal(t, http.StatusOK, status, body)
 	assert.Equal(t, 1, ts.liveSessions())
@@ -134,7 +128,7 @@ func TestKeyVerdictRemembered(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
 	clock := newFrozenClock()
-	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.Now = clock.now; c.RateLimit = -1 })
+	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.Now = clock.Now; c.RateLimit = -1 })
 	hc := httpClient(t)
 
 	t.Run("accepted key, checked once", func(t *testing.T) {
@@ -158,7 +152,7 @@ func TestKeyVerdictRemembered(t *testing.T) {
 		assert.Len(t, up.toolRequests(telnyxfake.OpGetClient), 100)
 		assert.Len(t, up.keyChecks(), 1, "one upstream check for 100 calls")
 
-		clock.advance(DefaultKeyAcceptedTTL + time.Second)
+		clock.Advance(DefaultKeyAcceptedTTL + time.Second)
 		res := callTool(t, c, "get_oauth_client", map[string]any{"client_id": telnyxfake.BillingClientID})
 		require.False(t, res.IsError, textOf(res))
 		assert.Len(t, up.keyChecks(), 2, "checked again once the verdict expired")
@@ -172,7 +166,7 @@ func TestKeyVerdictRemembered(t *testing.T) {
 			assert.Contains(t, h.Get("WWW-Authenticate"), `error="invalid_token"`)
 		}
 		assert.Len(t, up.keyChecks(), before+1)
-		clock.advance(DefaultKeyRefusedTTL + time.Second)
+		clock.Advance(DefaultKeyRefusedTTL + time.Second)
 		status, _, _ := rawPost(t, hc, ts.URL, bearer(keyBob), initializeBody)
 		assert.Equal(t, http.StatusUnauthorized, status)
 		assert.Len(t, up.keyChecks(), before+2)
@@ -201,7 +195,7 @@ func TestKeyCacheBounded(t *testing.T) {
 	k := &keyChecker{
 		ask:         func(_ context.Context, _ string) error { asked.Add(1); return nil },
 		acceptedTTL: time.Minute, refused: time.Second, perSecond: -1, cacheSize: 16,
-		now: clock.now, base: context.Background(),
+		now: clock.Now, base: context.Background(),
 		verdicts: map[[32]byte]cachedVerdict{}, pending: map[[32]byte]*pendingCheck{}, addrs: map[string]*bucket{},
 	}
 	for i := range 200 {

@@ -119,18 +119,18 @@ func TestSessionCap(t *testing.T) {
 func TestIdleSessionsReaped(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
-	clock := &testClock{stopped: time.Now()}
+	clock := newFrozenClock()
 	const ttl = 300 * time.Millisecond
-	ts := startServer(t, up, func(c *Config) { c.SessionIdleTTL = ttl; c.Now = clock.now })
+	ts := startServer(t, up, func(c *Config) { c.SessionIdleTTL = ttl; c.Now = clock.Now })
 	hc := httpClient(t)
 	for range 20 {
 		status, _, _ := rawPost(t, hc, ts.URL, bearer(keyAlice), initializeBody)
 		require.Equal(t, http.StatusOK, status)
 	}
 	assert.Equal(t, 20, ts.liveSessions())
-	clock.advance(ttl / 2)
+	clock.Advance(ttl / 2)
 	assert.Equal(t, 20, ts.liveSessions(), "not idle past the TTL yet")
-	clock.advance(ttl + time.Second) // past the TTL and the sweep interval
+	clock.Advance(ttl + time.Second) // past the TTL and the sweep interval
 	assert.Equal(t, 0, ts.liveSessions())
 }
 

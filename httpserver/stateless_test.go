@@ -114,21 +114,9 @@ type replicas struct {
 	clock *testClock
 }
 
-// testClock runs with real time shifted by what advance adds; one with
-// stopped set stays at that instant until advanced.
-type testClock struct {
-	offset  atomic.Int64
-	stopped time.Time
-}
+type testClock struct{ offset atomic.Int64 }
 
-func (c *testClock) now() time.Time {
-	base := c.stopped
-	if base.IsZero() {
-		base = time.Now()
-	}
-	return base.Add(time.Duration(c.offset.Load()))
-}
-
+func (c *testClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *testClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 func newReplicas(t *testing.T) *replicas {

@@ -14,6 +14,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 )
 
 // fakeKeys is a key fetcher with a settable key set that counts its calls.
@@ -71,32 +73,14 @@ func testKey(t *testing.T, kid string) jose.JSONWebKey {
 	return jose.JSONWebKey{Key: &k.PublicKey, KeyID: kid, Algorithm: "ES256", Use: "sig"}
 }
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestJWKSCacheTTLAndUnknownKidRefetch(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	clk := testkit.NewClock(time.Unix(1_800_000_000, 0))
 	keys := &fakeKeys{}
 	a := testKey(t, "a")
 	keys.set(a)
-	c := newJWKSCache(10*time.Minute, time.Minute, clk.now)
+	c := newJWKSCache(10*time.Minute, time.Minute, clk.Now)
 
 	k, iss, err := c.lookup(ctx, "a", keys.fetch)
 	require.NoError(t, err)
@@ -121,10 +105,10 @@ func TestJWKSCacheTTLAndUnknownKidRefetch(t *testing.T) {
 	// The key is rotated in: after the interval the unknown kid is found.
 	b := testKey(t, "b")
 	keys.set(a, b)
-	clk.advance(30 * time.Second)
+	clk.Advance(30 * time.Second)
 	_, _, err = c.lookup(ctx, "b", keys.fetch)
 	require.ErrorIs(t, err, errUnknownKey, "still within the interval")
-	clk.advance(31 * time.Second)
+	clk.Advance(31 * time.Second)
 	k, _, err = c.lookup(ctx, "b", keys.fetch)
 	require.NoError(t, err)
 	assert.Equal(t, "b", k.KeyID)
@@ -132,13 +116,13 @@ func TestJWKSCacheTTLAndUnknownKidRefetch(t *testing.T) {
 	assert.EqualValues(t, 1, keys.full.Load())
 
 	// After the TTL the whole set and the issuer are fetched again.
-	clk.advance(10 * time.Minute)
+	clk.Advance(10 * time.Minute)
 	_, _, err = c.lookup(ctx, "a", keys.fetch)
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, keys.full.Load())
 
 	// A kid unknown right after a full fetch does not fetch again.
-	clk.advance(10 * time.Minute)
+	clk.Advance(10 * time.Minute)
 	_, _, err = c.lookup(ctx, "zzz", keys.fetch)
 	require.ErrorIs(t, err, errUnknownKey)
 	assert.EqualValues(t, 3, keys.full.Load())
@@ -164,13 +148,13 @@ func TestJWKSCacheEmptyKid(t *testing.T) {
 func TestJWKSCacheErrors(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	clk := testkit.NewClock(time.Unix(1_800_000_000, 0))
 	keys := &fakeKeys{}
 	keys.set(testKey(t, "a"))
 	boom := errors.New("upstream down")
 
 	keys.fail(boom)
-	c := newJWKSCache(time.Hour, time.Minute, clk.now)
+	c := newJWKSCache(time.Hour, time.Minute, clk.Now)
 	_, _, err := c.lookup(ctx, "a", keys.fetch)
 	require.ErrorIs(t, err, boom)
 	keys.fail(nil)

@@ -9,14 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 	"go.uber.org/goleak"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -96,26 +96,9 @@ func (h *harness) form(path string, v url.Values, headers ...string) response {
 	return h.send(http.MethodPost, path, v.Encode(), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, headers...)...)
 }
 
-// testClock is a settable clock for Options.Now.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *testClock {
-	return &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newClock is a settable clock for Options.Now.
+func newClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // telnyxCode returns errors[0].code of a Telnyx envelope.
