@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/credstore"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
