@@ -91,9 +91,11 @@ func (p *httpProc) stop() {
 }
 
 // cpuRound is one round of the CPU comparison: server CPU time per request,
-// ours and the bare mcp-go reference's, for a tools/call and for a ping.
+// ours and the bare mcp-go references', for a tools/call and for a ping.
+// refCall is the text reference's; structCall the structured one's (a ping
+// never reaches a tool, so the text reference stands for both there).
 type cpuRound struct {
-	oursCall, refCall, oursPing, refPing time.Duration
+	oursCall, refCall, structCall, oursPing, refPing time.Duration
 }
 
 // cpuFigures compare the CPU our server spends per stateless request with
@@ -103,31 +105,38 @@ type cpuFigures struct {
 	rounds            []cpuRound
 }
 
-// ratios are the per-round ratios ours/reference, calls then pings.
-func (f *cpuFigures) ratios() (calls, pings []float64) {
+// ratios are the per-round ratios ours/reference: calls against the text
+// reference, calls against the structured one, and pings.
+func (f *cpuFigures) ratios() (calls, structCalls, pings []float64) {
 	for _, r := range f.rounds {
 		calls = append(calls, float64(r.oursCall)/float64(r.refCall))
+		structCalls = append(structCalls, float64(r.oursCall)/float64(r.structCall))
 		pings = append(pings, float64(r.oursPing)/float64(r.refPing))
 	}
-	return calls, pings
+	return calls, structCalls, pings
 }
 
-// measureCPU starts our server and the reference against the same fake,
-// then for each round sends each of them n tools/calls and n pings from
-// callers concurrent goroutines (after a warm-up of n/10), alternating
-// which goes first, and divides each server process's CPU time (user and
-// system, from /proc/PID/stat) by n.
+// measureCPU starts our server and the two references against the same
+// fake, then for each round sends each of them n tools/calls, and ours and
+// the text reference n pings, from callers concurrent goroutines (after a
+// warm-up of n/10), rotating which goes first, and divides each server
+// process's CPU time (user and system, from /proc/PID/stat) by n.
 func measureCPU(bin string, fake *fakeProc, n, callers, rounds int) (*cpuFigures, error) {
 	ours, err := startOurHTTP(bin, fake, callers)
 	if err != nil {
 		return nil, err
 	}
 	defer ours.stop()
-	ref, err := startChild("the bare mcp-go reference", "-serve-reference", fake.BaseURL)
+	ref, err := startChild("the bare mcp-go reference", "-serve-reference", fake.BaseURL, "-reference-result", referenceText)
 	if err != nil {
 		return nil, err
 	}
 	defer ref.stop()
+	structRef, err := startChild("the structured mcp-go reference", "-serve-reference", fake.BaseURL, "-reference-result", referenceStructured)
+	if err != nil {
+		return nil, err
+	}
+	defer structRef.stop()
 
 	tr := &http.Transport{MaxIdleConns: callers * 4, MaxIdleConnsPerHost: callers * 2, MaxConnsPerHost: callers,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
@@ -138,7 +147,8 @@ func measureCPU(bin string, fake *fakeProc, n, callers, rounds int) (*cpuFigures
 		url string
 		pid int
 	}
-	targets := []target{{ours.url, ours.cmd.Process.Pid}, {ref.BaseURL, ref.cmd.Process.Pid}}
+	targets := []target{{ours.url, ours.cmd.Process.Pid}, {ref.BaseURL, ref.cmd.Process.Pid}, {structRef.BaseURL, structRef.cmd.Process.Pid}}
+	names := []string{"ours", "text reference", "structured reference"}
 	perRequest := func(t target, body []byte, h http.Header) (time.Duration, error) {
 		if err := send(hc, t.url, body, h, max(n/10, 10), callers); err != nil {
 			return 0, err
@@ -151,23 +161,23 @@ func measureCPU(bin string, fake *fakeProc, n, callers, rounds int) (*cpuFigures
 	}
 	f := &cpuFigures{requests: n, callers: callers}
 	for i := range rounds {
-		order := []int{0, 1}
-		if i%2 == 1 {
-			order = []int{1, 0}
-		}
-		var got [2][2]time.Duration // [server][call, ping]
+		var got [3][2]time.Duration // [server][call, ping]
 		for _, kind := range []int{0, 1} {
 			body, h := callBody, callHeader
 			if kind == 1 {
 				body, h = pingBody, pingHeader
 			}
-			for _, s := range order {
+			for k := range targets {
+				s := (i + k) % len(targets)
+				if kind == 1 && s == 2 {
+					continue
+				}
 				if got[s][kind], err = perRequest(targets[s], body, h); err != nil {
-					return nil, fmt.Errorf("%s: %w", []string{"ours", "reference"}[s], err)
+					return nil, fmt.Errorf("%s: %w", names[s], err)
 				}
 			}
 		}
-		f.rounds = append(f.rounds, cpuRound{oursCall: got[0][0], refCall: got[1][0], oursPing: got[0][1], refPing: got[1][1]})
+		f.rounds = append(f.rounds, cpuRound{oursCall: got[0][0], refCall: got[1][0], structCall: got[2][0], oursPing: got[0][1], refPing: got[1][1]})
 	}
 	return f, nil
 }

@@ -73,6 +73,7 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "run only these measurements, comma-separated: start, calls, load, cpu, sessions (for profiling; prints no table)")
 	serveFake := flag.Bool("serve-fake", false, "internal: serve telnyxfake on 127.0.0.1, print its base URL, exit when stdin closes")
 	serveReference := flag.String("serve-reference", "", "internal: serve the bare mcp-go reference on 127.0.0.1 with this upstream base URL, print its URL, exit when stdin closes")
+	referenceResult := flag.String("reference-result", referenceText, "internal: with -serve-reference, how its tool returns the answer: text, or structured")
 	flag.BoolVar(&o.quick, "quick", false, "a short smoke run: 10 starts, 200 calls, 2 s of load, 200 sessions")
 	flag.Parse()
 	if *serveFake {
@@ -83,7 +84,7 @@ func main() {
 		return
 	}
 	if *serveReference != "" {
-		if err := runReference(*serveReference, os.Stdin, os.Stdout); err != nil {
+		if err := runReference(*serveReference, *referenceResult, os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "bench -serve-reference:", err)
 			os.Exit(1)
 		}
@@ -163,7 +164,7 @@ func run(o options, stdout, stderr io.Writer) error {
 	if r.load, err = measureHTTPLoad(bin, fake, o.callers, o.loadWarmup, o.duration); err != nil {
 		return err
 	}
-	progress("CPU per stateless request, ours and the bare mcp-go reference (%s of %d calls and %d pings each)", plural(o.cpuRounds, "round"), o.cpuRequests, o.cpuRequests)
+	progress("CPU per stateless request, ours and the bare mcp-go references (%s of %d calls and %d pings each)", plural(o.cpuRounds, "round"), o.cpuRequests, o.cpuRequests)
 	if r.perRequest, err = measureCPU(bin, fake, o.cpuRequests, o.cpuCallers, o.cpuRounds); err != nil {
 		return err
 	}
@@ -211,8 +212,9 @@ func runOnly(o options, ours server, bin string, fake *fakeProc, progress func(s
 				return err
 			}
 			for i, r := range f.rounds {
-				progress("cpu round %d: tools/call ours %s ref %s (%.2fx); ping ours %s ref %s (%.2fx)", i+1,
+				progress("cpu round %d: tools/call ours %s, text ref %s (%.2fx), structured ref %s (%.2fx); ping ours %s ref %s (%.2fx)", i+1,
 					us(r.oursCall), us(r.refCall), float64(r.oursCall)/float64(r.refCall),
+					us(r.structCall), float64(r.oursCall)/float64(r.structCall),
 					us(r.oursPing), us(r.refPing), float64(r.oursPing)/float64(r.refPing))
 			}
 		case "sessions":

@@ -299,9 +299,13 @@ func auditTarget(req mcp.CallToolRequest, res *mcp.CallToolResult) string {
 	if res == nil || res.IsError {
 		return ""
 	}
-	// Tools return their structuredContent as the JSON they already
-	// encoded (tools.Deps.structured): read the id from it directly.
-	raw, ok := res.StructuredContent.(json.RawMessage)
+	// Tools give the JSON of their structuredContent as the first text
+	// content (tools.Deps.structured): read the id from it, without
+	// encoding the result again.
+	if len(res.Content) == 0 {
+		return ""
+	}
+	text, ok := res.Content[0].(mcp.TextContent)
 	if !ok {
 		return ""
 	}
@@ -311,7 +315,7 @@ func auditTarget(req mcp.CallToolRequest, res *mcp.CallToolResult) string {
 			ClientID string `json:"client_id"`
 		} `json:"client"`
 	}
-	if json.Unmarshal(raw, &out) != nil {
+	if json.Unmarshal([]byte(text.Text), &out) != nil {
 		return ""
 	}
 	if out.Client.ClientID != "" {

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"io"
 	"reflect"
 	"testing"
 
@@ -54,18 +55,7 @@ func benchArguments[In any](b *testing.B, args string) {
 // then the JSON that becomes both structuredContent and the text content,
 // for a page of 20 clients.
 func BenchmarkStructuredResult(b *testing.B) {
-	secret := "s3cr3t-0123456789"
-	page := make([]telnyxapi.OAuthClient, 20)
-	for i := range page {
-		page[i] = telnyxapi.OAuthClient{
-			RecordType: "oauth_client", ClientID: "5eed0003-0000-4000-8000-00000000c003", Name: "Sandbox demo client \u200b",
-			OrgID: "0f0e0d0c-0000-4000-8000-00000000a11c", UserID: "0f0e0d0c-0000-4000-8000-0000000000b0", ClientType: "confidential",
-			AllowedGrantTypes: []string{"client_credentials", "authorization_code", "refresh_token"},
-			AllowedScopes:     []string{"admin", "numbers.read", "numbers.write", "messaging.read"},
-			RedirectURIs:      []string{"http://127.0.0.1:8976/callback"}, ClientSecret: &secret,
-			CreatedAt: "2025-10-24T08:54:57Z", UpdatedAt: "2025-10-24T08:54:57Z",
-		}
-	}
+	page := samplePage()
 	for _, policy := range []SecretsPolicy{SecretsShow, SecretsRedact} {
 		b.Run(string(policy), func(b *testing.B) {
 			d := Deps{Secrets: policy}
@@ -78,6 +68,47 @@ func BenchmarkStructuredResult(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkStructuredResponse is a structured result as mcp-go writes it
+// in a JSON-RPC response: "value" as Deps.structured returns it (the
+// shaped value as structuredContent), "json" with the same JSON as a
+// json.RawMessage instead, which encoding/json validates again.
+func BenchmarkStructuredResponse(b *testing.B) {
+	page := samplePage()
+	for _, form := range []string{"value", "json"} {
+		b.Run(form, func(b *testing.B) {
+			d := Deps{Secrets: SecretsShow}
+			b.ReportAllocs()
+			for b.Loop() {
+				res := d.structured(&ListClientsOutput{Clients: clonePage(page), Meta: telnyxapi.PaginationMeta{PageNumber: 1, PageSize: 20}})
+				if form == "json" {
+					res.StructuredContent = json.RawMessage(res.Content[0].(mcp.TextContent).Text)
+				}
+				if err := json.NewEncoder(io.Discard).Encode(mcp.JSONRPCResponse{JSONRPC: mcp.JSONRPC_VERSION, ID: mcp.NewRequestId(1), Result: *res}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// samplePage is a page of 20 clients, each with a secret and a zero-width
+// character to remove.
+func samplePage() []telnyxapi.OAuthClient {
+	secret := "s3cr3t-0123456789"
+	page := make([]telnyxapi.OAuthClient, 20)
+	for i := range page {
+		page[i] = telnyxapi.OAuthClient{
+			RecordType: "oauth_client", ClientID: "5eed0003-0000-4000-8000-00000000c003", Name: "Sandbox demo client \u200b",
+			OrgID: "0f0e0d0c-0000-4000-8000-00000000a11c", UserID: "0f0e0d0c-0000-4000-8000-0000000000b0", ClientType: "confidential",
+			AllowedGrantTypes: []string{"client_credentials", "authorization_code", "refresh_token"},
+			AllowedScopes:     []string{"admin", "numbers.read", "numbers.write", "messaging.read"},
+			RedirectURIs:      []string{"http://127.0.0.1:8976/callback"}, ClientSecret: &secret,
+			CreatedAt: "2025-10-24T08:54:57Z", UpdatedAt: "2025-10-24T08:54:57Z",
+		}
+	}
+	return page
 }
 
 // clonePage copies the clients so each iteration shapes fresh strings, as a

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -32,6 +33,11 @@ const maxResultBytes = 256 << 10
 // structured returns out as structuredContent plus the same JSON as text,
 // after sanitizing every string in it and masking secrets as the policy
 // says. Output fields tagged `secret:"true"` hold secrets.
+//
+// structuredContent is out itself, not the JSON encoded here: mcp-go
+// encodes the result again as it writes the response, and encoding/json
+// re-validates pre-encoded JSON (a json.RawMessage) byte by byte, which
+// costs more than encoding the value (BenchmarkStructuredResponse).
 func (d Deps) structured(out any) *mcp.CallToolResult {
 	shape(reflect.ValueOf(out), d.Secrets == SecretsRedact, false)
 	b, err := json.Marshal(out)
@@ -42,10 +48,9 @@ func (d Deps) structured(out any) *mcp.CallToolResult {
 		return mcp.NewToolResultError(fmt.Sprintf("the result is %d KiB, more than the %d KiB a tool result may be; "+
 			"ask for less, for example a smaller page_size or a narrower filter.", len(b)>>10, maxResultBytes>>10))
 	}
-	raw := json.RawMessage(b)
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.TextContent{Type: mcp.ContentTypeText, Text: string(b)}},
-		StructuredContent: raw,
+		StructuredContent: out,
 	}
 }
 
@@ -73,15 +78,13 @@ func shape(v reflect.Value, redact, secret bool) {
 		}
 		shape(v.Elem(), redact, secret)
 	case reflect.Struct:
-		t := v.Type()
-		for i := range v.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			shape(v.Field(i), redact, secret || f.Tag.Get("secret") == "true")
+		for _, f := range shapedFields(v.Type()) {
+			shape(v.Field(f.index), redact, secret || f.secret)
 		}
 	case reflect.Slice:
+		if !mayHoldStrings(v.Type().Elem()) {
+			return
+		}
 		for i := range v.Len() {
 			shape(v.Index(i), redact, secret)
 		}
@@ -125,6 +128,46 @@ func shape(v reflect.Value, redact, secret bool) {
 			v.SetString(cleanString(v.String(), redact && secret))
 		}
 	}
+}
+
+// shapedField is a struct field that shape visits: exported, of a type
+// that may hold a string.
+type shapedField struct {
+	index  int
+	secret bool // tagged `secret:"true"`
+}
+
+// shapedFieldsOf caches shapedFields per struct type: reading a field's
+// reflect.StructField and tag on every value was most of what shaping a
+// page of results cost.
+var shapedFieldsOf sync.Map // reflect.Type → []shapedField
+
+// shapedFields are the fields of struct type t that shape visits.
+func shapedFields(t reflect.Type) []shapedField {
+	if fs, ok := shapedFieldsOf.Load(t); ok {
+		return fs.([]shapedField)
+	}
+	var fs []shapedField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.IsExported() && mayHoldStrings(f.Type) {
+			fs = append(fs, shapedField{index: i, secret: f.Tag.Get("secret") == "true"})
+		}
+	}
+	shapedFieldsOf.Store(t, fs)
+	return fs
+}
+
+// mayHoldStrings reports whether a value of type t can contain a string
+// that shape would clean: numbers and booleans cannot.
+func mayHoldStrings(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return false
+	}
+	return true
 }
 
 func cleanString(s string, mask bool) string {
