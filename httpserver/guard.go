@@ -182,23 +182,7 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		defer rw.finish()
 		w = rw
 	}
-	if method == string(mcp.MethodCompletionComplete) {
-		// Completing an id lists the account at Telnyx: limited like a
-		// read tool, by the same limiter as tools, resources and prompts.
-		// mcp-go v1.2.1 has handler middleware for those three only, none
-		// for completion/complete, so the whole request is limited here.
-		var limited *rateLimitedError
-		if err := s.limit(ctx, false, func() { target.ServeHTTP(w, r) }); errors.As(err, &limited) {
-			w.Header().Set("Retry-After", strconv.Itoa(limited.secs))
-			s.reject(w, r, http.StatusTooManyRequests, "rate_limited", err.Error())
-			return
-		} else if err != nil {
-			s.reject(w, r, http.StatusServiceUnavailable, "canceled", err.Error())
-			return
-		}
-	} else {
-		target.ServeHTTP(w, r)
-	}
+	target.ServeHTTP(w, r)
 	if reserved != "" && w.Header().Get(server.HeaderKeySessionID) != reserved {
 		s.sessions.remove(reserved) // initialize failed: nothing to keep
 	}

@@ -129,10 +129,10 @@ func (l *limits) get(principal string) *callerState {
 	return cs
 }
 
-// readMiddleware puts resources/read and prompts/get, which reach Telnyx
-// as read tools do, under the caller's rate limit and concurrency cap
-// (counted as read-only calls).
-func (s *Server) readMiddleware() (server.ResourceHandlerMiddleware, server.PromptHandlerMiddleware) {
+// readMiddleware puts resources/read, prompts/get and completion/complete,
+// which reach Telnyx as read tools do, under the caller's rate limit and
+// concurrency cap (counted as read-only calls).
+func (s *Server) readMiddleware() (server.ResourceHandlerMiddleware, server.PromptHandlerMiddleware, tools.CompletionMiddleware) {
 	return func(next server.ResourceHandlerFunc) server.ResourceHandlerFunc {
 			return func(ctx context.Context, req mcp.ReadResourceRequest) (out []mcp.ResourceContents, err error) {
 				if lerr := s.limit(ctx, false, func() { out, err = next(ctx, req) }); lerr != nil {
@@ -149,6 +149,12 @@ func (s *Server) readMiddleware() (server.ResourceHandlerMiddleware, server.Prom
 				}
 				return out, err
 			}
+		}, func(ctx context.Context, complete func() (*mcp.Completion, error)) (out *mcp.Completion, err error) {
+			if lerr := s.limit(ctx, false, func() { out, err = complete() }); lerr != nil {
+				s.countLimited(lerr)
+				return nil, lerr
+			}
+			return out, err
 		}
 }
 

@@ -537,9 +537,9 @@ func TestResourcesLimited(t *testing.T) {
 	assert.Len(t, up.RequestsFor(telnyxfake.OpGetJWKS), 3, "the refused read never reached Telnyx")
 }
 
-// TestCompletionsLimited: completion/complete of a client_id lists
-// the account's clients at Telnyx, so it too is under the caller's rate
-// limit too.
+// TestCompletionsLimited: completion/complete of a client_id lists the
+// account's clients at Telnyx, so it is under the caller's rate limit, and
+// refused as a resource read is: a JSON-RPC error saying so.
 func TestCompletionsLimited(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
@@ -558,6 +558,8 @@ func TestCompletionsLimited(t *testing.T) {
 	require.NoError(t, complete())
 	listed := len(up.toolRequests(telnyxfake.OpListClients))
 	require.Equal(t, 2, listed, "each completion lists the clients")
-	assert.Error(t, complete(), "a third within the minute is over the limit")
+	err := complete()
+	require.Error(t, err, "a third within the minute is over the limit")
+	assert.Contains(t, err.Error(), "rate limited")
 	assert.Equal(t, listed, len(up.toolRequests(telnyxfake.OpListClients)), "the refused completion never reached Telnyx")
 }

@@ -312,9 +312,9 @@ func (s *Server) newMCP(deps tools.Deps, all []tools.Tool, sel tools.Selection) 
 	for _, t := range selected {
 		byName[t.Name()] = t
 	}
-	resMW, promptMW := s.readMiddleware()
+	resMW, promptMW, completionMW := s.readMiddleware()
 	mcpSrv := tools.NewServer(s.cfg.Version, selected,
-		append(tools.Extras(deps, selected), server.WithToolHandlerMiddleware(s.toolMiddleware(byName)),
+		append(tools.Extras(deps, selected, completionMW), server.WithToolHandlerMiddleware(s.toolMiddleware(byName)),
 			server.WithResourceHandlerMiddleware(resMW), server.WithPromptHandlerMiddleware(promptMW))...)
 	opts := []server.StreamableHTTPOption{
 		server.WithStreamableHTTPLogger(s.log),

@@ -40,7 +40,9 @@ const maxCompletions = 50
 // --toolsets, --tools and --read-only govern them too.
 //
 //	srv := tools.NewServer(version, selected, tools.Extras(deps, selected)...)
-func Extras(d Deps, selected []Tool) []server.ServerOption {
+//
+// Each completion runs through completionMW, first one outermost.
+func Extras(d Deps, selected []Tool, completionMW ...CompletionMiddleware) []server.ServerOption {
 	on := map[string]bool{}
 	for _, t := range selected {
 		on[t.Name()] = true
@@ -55,13 +57,46 @@ func Extras(d Deps, selected []Tool) []server.ServerOption {
 		opts = append(opts, server.WithPromptCapabilities(false), pr.register())
 	}
 	if res.completes() || pr.any() {
+		c := completions{res: res, pr: pr, mw: completionMW}
 		opts = append(opts,
 			server.WithCompletions(),
-			server.WithResourceCompletionProvider(res),
-			server.WithPromptCompletionProvider(pr),
+			server.WithResourceCompletionProvider(c),
+			server.WithPromptCompletionProvider(c),
 		)
 	}
 	return opts
+}
+
+// CompletionMiddleware wraps every completion/complete answer, as
+// server.ResourceHandlerMiddleware wraps resource reads: complete computes
+// the answer (completing an id lists the account at Telnyx). mcp-go
+// v1.2.1 has handler middleware for tools, resources and prompts only;
+// completions come from providers (server.WithResourceCompletionProvider),
+// which Extras wraps.
+type CompletionMiddleware func(ctx context.Context, complete func() (*mcp.Completion, error)) (*mcp.Completion, error)
+
+// completions answers completion/complete for resource templates and
+// prompts, through the middleware.
+type completions struct {
+	res resourceSet
+	pr  promptSet
+	mw  []CompletionMiddleware
+}
+
+func (c completions) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, cc mcp.CompleteContext) (*mcp.Completion, error) {
+	return c.run(ctx, func() (*mcp.Completion, error) { return c.res.CompleteResourceArgument(ctx, uri, arg, cc) })
+}
+
+func (c completions) CompletePromptArgument(ctx context.Context, prompt string, arg mcp.CompleteArgument, cc mcp.CompleteContext) (*mcp.Completion, error) {
+	return c.run(ctx, func() (*mcp.Completion, error) { return c.pr.CompletePromptArgument(ctx, prompt, arg, cc) })
+}
+
+func (c completions) run(ctx context.Context, complete func() (*mcp.Completion, error)) (*mcp.Completion, error) {
+	for i := len(c.mw) - 1; i >= 0; i-- {
+		mw, next := c.mw[i], complete
+		complete = func() (*mcp.Completion, error) { return mw(ctx, next) }
+	}
+	return complete()
 }
 
 // resourceSet is the resources the selected tools allow.
