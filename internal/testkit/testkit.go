@@ -4,6 +4,7 @@ package testkit
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"io"
 	"net/http"
@@ -74,6 +75,32 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+}
+
+// JSON is the body decoded as a JSON object; the test fails if it is not
+// one.
+func (r Response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("the body is not a JSON object: %v; body: %s", err, r.Body)
+	}
+	return m
+}
+
+// TelnyxCode is errors[0].code of a body in Telnyx's error envelope
+// ({"errors":[{"code":"10005",...}]}); the test fails if it has none.
+func (r Response) TelnyxCode(t testing.TB) string {
+	t.Helper()
+	var env struct {
+		Errors []struct {
+			Code string `json:"code"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(r.Body, &env); err != nil || len(env.Errors) == 0 {
+		t.Fatalf("no Telnyx error envelope (%v); body: %s", err, r.Body)
+	}
+	return env.Errors[0].Code
 }
 
 // NoRedirectClient returns an HTTP client that never follows a redirect,

@@ -20,8 +20,8 @@ func TestClientLifecycle(t *testing.T) {
 
 	// create
 	r := h.api("POST", "/oauth_clients", confidentialBody)
-	require.Equal(t, http.StatusCreated, r.status, "body: %s", r.body)
-	created := r.json(t)["data"].(map[string]any)
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	created := r.JSON(t)["data"].(map[string]any)
 	id := created["client_id"].(string)
 	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
 	assert.Equal(t, "oauth_client", created["record_type"])
@@ -45,7 +45,7 @@ func TestClientLifecycle(t *testing.T) {
 	assert.Equal(t, secret, stored.ClientSecret)
 
 	// list
-	list := h.api("GET", "/oauth_clients", "").json(t)
+	list := h.api("GET", "/oauth_clients", "").JSON(t)
 	data := list["data"].([]any)
 	require.Len(t, data, 1)
 	assert.Nil(t, data[0].(map[string]any)["client_secret"], "list never shows the secret")
@@ -53,15 +53,15 @@ func TestClientLifecycle(t *testing.T) {
 	assert.Equal(t, map[string]any{"page_number": 1.0, "page_size": 20.0, "total_pages": 1.0, "total_results": 1.0}, list["meta"])
 
 	// get
-	got := h.api("GET", "/oauth_clients/"+id, "").json(t)["data"].(map[string]any)
+	got := h.api("GET", "/oauth_clients/"+id, "").JSON(t)["data"].(map[string]any)
 	assert.Nil(t, got["client_secret"])
 	assert.Equal(t, "Reporting", got["name"])
 
 	// partial update
 	clock.Advance(time.Hour)
 	r = h.api("PUT", "/oauth_clients/"+id, `{"name":"Reporting v2","require_pkce":true}`)
-	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
-	upd := r.json(t)["data"].(map[string]any)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	upd := r.JSON(t)["data"].(map[string]any)
 	assert.Equal(t, "Reporting v2", upd["name"])
 	assert.Equal(t, true, upd["require_pkce"])
 	assert.Equal(t, []any{"numbers.read", "voice.read"}, upd["allowed_scopes"], "omitted fields are kept")
@@ -72,16 +72,16 @@ func TestClientLifecycle(t *testing.T) {
 
 	// delete, then 404 everywhere
 	r = h.api("DELETE", "/oauth_clients/"+id, "")
-	assert.Equal(t, http.StatusNoContent, r.status)
-	assert.Empty(t, r.body)
-	assert.Empty(t, r.header.Get("Content-Type"))
+	assert.Equal(t, http.StatusNoContent, r.Status)
+	assert.Empty(t, r.Body)
+	assert.Empty(t, r.Header.Get("Content-Type"))
 	for _, m := range []string{"GET", "DELETE"} {
 		r = h.api(m, "/oauth_clients/"+id, "")
-		assert.Equal(t, http.StatusNotFound, r.status)
-		assert.Equal(t, codeNotFound, telnyxCode(t, r))
+		assert.Equal(t, http.StatusNotFound, r.Status)
+		assert.Equal(t, codeNotFound, r.TelnyxCode(t))
 	}
 	r = h.api("PUT", "/oauth_clients/"+id, `{"name":"x"}`)
-	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.Equal(t, http.StatusNotFound, r.Status)
 	_, ok = h.srv.Client(id)
 	assert.False(t, ok)
 }
@@ -90,8 +90,8 @@ func TestCreatePublicClient(t *testing.T) {
 	t.Parallel()
 	h := start(t, Options{})
 	r := h.api("POST", "/oauth_clients", `{"name":"SPA","client_type":"public","allowed_grant_types":["authorization_code"],"allowed_scopes":[],"redirect_uris":["https://spa.example.com/cb"],"require_pkce":true}`)
-	require.Equal(t, http.StatusCreated, r.status, "body: %s", r.body)
-	d := r.json(t)["data"].(map[string]any)
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	d := r.JSON(t)["data"].(map[string]any)
 	assert.Nil(t, d["client_secret"], "public clients have no secret")
 	assert.Equal(t, []any{"https://spa.example.com/cb"}, d["redirect_uris"])
 }
@@ -133,11 +133,11 @@ func TestClientValidation(t *testing.T) {
 			hh := *h
 			hh.t = t
 			r := hh.api(tc.method, tc.path, tc.body)
-			require.Equal(t, tc.status, r.status, "body: %s", r.body)
+			require.Equal(t, tc.status, r.Status, "body: %s", r.Body)
 			var env struct {
 				Errors []telnyxError `json:"errors"`
 			}
-			require.NoError(t, json.Unmarshal(r.body, &env))
+			require.NoError(t, json.Unmarshal(r.Body, &env))
 			require.NotEmpty(t, env.Errors)
 			var pointers []string
 			for _, e := range env.Errors {
@@ -163,11 +163,11 @@ func TestClientContentType(t *testing.T) {
 	t.Parallel()
 	h := start(t, Options{})
 	r := h.send("POST", "/oauth_clients", confidentialBody, "Authorization", "Bearer "+DefaultAPIKey, "Content-Type", "text/plain")
-	assert.Equal(t, http.StatusUnsupportedMediaType, r.status)
+	assert.Equal(t, http.StatusUnsupportedMediaType, r.Status)
 	r = h.send("POST", "/oauth_clients", confidentialBody, "Authorization", "Bearer "+DefaultAPIKey)
-	assert.Equal(t, http.StatusUnsupportedMediaType, r.status, "no content type")
+	assert.Equal(t, http.StatusUnsupportedMediaType, r.Status, "no content type")
 	r = h.send("POST", "/oauth_clients", confidentialBody, "Authorization", "Bearer "+DefaultAPIKey, "Content-Type", "application/json; charset=utf-8")
-	assert.Equal(t, http.StatusCreated, r.status)
+	assert.Equal(t, http.StatusCreated, r.Status)
 }
 
 func TestClientPagination(t *testing.T) {
@@ -201,12 +201,12 @@ func TestClientPagination(t *testing.T) {
 			hh := *h
 			hh.t = t
 			r := hh.api("GET", "/oauth_clients"+tc.query, "")
-			require.Equal(t, tc.status, r.status, "body: %s", r.body)
+			require.Equal(t, tc.status, r.Status, "body: %s", r.Body)
 			if tc.status != 200 {
-				assert.Equal(t, codeInvalidParam, telnyxCode(t, r))
+				assert.Equal(t, codeInvalidParam, r.TelnyxCode(t))
 				return
 			}
-			m := r.json(t)
+			m := r.JSON(t)
 			data := m["data"].([]any)
 			assert.Len(t, data, tc.count)
 			if tc.count > 0 {
@@ -217,8 +217,8 @@ func TestClientPagination(t *testing.T) {
 	}
 	// Grants paginate the same way.
 	r := h.api("GET", "/oauth_grants?page[size]=101", "")
-	assert.Equal(t, 400, r.status)
-	m := h.api("GET", "/oauth_grants", "").json(t)
+	assert.Equal(t, 400, r.Status)
+	m := h.api("GET", "/oauth_grants", "").JSON(t)
 	assert.Equal(t, []any{}, m["data"])
 	assert.Equal(t, map[string]any{"page_number": 1.0, "page_size": 20.0, "total_pages": 0.0, "total_results": 0.0}, m["meta"])
 }
@@ -252,13 +252,13 @@ func TestClientFilters(t *testing.T) {
 			hh := *h
 			hh.t = t
 			r := hh.api("GET", "/oauth_clients?"+tc.query, "")
-			require.Equal(t, tc.status, r.status, "body: %s", r.body)
+			require.Equal(t, tc.status, r.Status, "body: %s", r.Body)
 			if tc.status != 200 {
-				assert.Equal(t, codeInvalidParam, telnyxCode(t, r))
+				assert.Equal(t, codeInvalidParam, r.TelnyxCode(t))
 				return
 			}
 			got := []string{}
-			for _, d := range r.json(t)["data"].([]any) {
+			for _, d := range r.JSON(t)["data"].([]any) {
 				got = append(got, d.(map[string]any)["client_id"].(string))
 			}
 			assert.Equal(t, tc.want, got)
@@ -296,9 +296,9 @@ func TestBearerAuthFailures(t *testing.T) {
 				hh := *h
 				hh.t = t
 				r := hh.send(op.method, op.path, op.body, append([]string{"Content-Type", "application/json"}, hdr...)...)
-				assert.Equal(t, http.StatusUnauthorized, r.status, "body: %s", r.body)
-				assert.Equal(t, codeAuthFailed, telnyxCode(t, r))
-				assert.Contains(t, r.header.Get("WWW-Authenticate"), "Bearer")
+				assert.Equal(t, http.StatusUnauthorized, r.Status, "body: %s", r.Body)
+				assert.Equal(t, codeAuthFailed, r.TelnyxCode(t))
+				assert.Contains(t, r.Header.Get("WWW-Authenticate"), "Bearer")
 			})
 		}
 	}
@@ -310,5 +310,5 @@ func TestBearerAuthFailures(t *testing.T) {
 	// A live access token the fake issued is accepted in place of the key.
 	tok := h.srv.IssueAccessToken(DemoClientID, "admin", 0)
 	r := h.send("GET", "/oauth_clients", "", "Authorization", "bearer "+tok)
-	assert.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, http.StatusOK, r.Status)
 }

@@ -43,17 +43,17 @@ func TestRouting(t *testing.T) {
 			h := *h
 			h.t = t
 			r := h.api(tc.method, tc.target, "")
-			assert.Equal(t, tc.status, r.status, "body: %s", r.body)
+			assert.Equal(t, tc.status, r.Status, "body: %s", r.Body)
 			reqs := h.srv.Requests()
 			require.Len(t, reqs, 1)
 			assert.Equal(t, tc.op, reqs[0].Operation)
 			assert.Equal(t, tc.rawPath, reqs[0].RawPath)
 			assert.Equal(t, tc.path, reqs[0].Path)
 			if tc.status == 404 {
-				assert.Equal(t, codeNotFound, telnyxCode(t, r))
+				assert.Equal(t, codeNotFound, r.TelnyxCode(t))
 			}
 			if tc.status == 405 {
-				assert.Equal(t, "GET, PUT, DELETE", r.header.Get("Allow"))
+				assert.Equal(t, "GET, PUT, DELETE", r.Header.Get("Allow"))
 			}
 		})
 	}
@@ -65,15 +65,15 @@ func TestRecordingAndRequestIDs(t *testing.T) {
 	seen := map[string]bool{}
 	for range 5 {
 		r := h.send("GET", "/oauth_clients?page%5Bsize%5D=5&filter%5Bname%5D=x", "", "Authorization", "Bearer nope", "X-Custom", "1")
-		assert.Equal(t, 401, r.status)
-		id := r.header.Get("X-Request-Id")
+		assert.Equal(t, 401, r.Status)
+		id := r.Header.Get("X-Request-Id")
 		assert.Len(t, id, 36)
 		assert.False(t, seen[id], "request id repeated")
 		seen[id] = true
 	}
 	r := h.api("POST", "/oauth_clients", `{"name":"x"}`)
-	assert.Equal(t, 422, r.status)
-	assert.NotEmpty(t, r.header.Get("X-Request-Id"))
+	assert.Equal(t, 422, r.Status)
+	assert.NotEmpty(t, r.Header.Get("X-Request-Id"))
 
 	reqs := h.srv.RequestsFor(OpListClients)
 	require.Len(t, reqs, 5)
@@ -105,7 +105,7 @@ func TestOversizedBody(t *testing.T) {
 	h := start(t, Options{})
 	big := `{"name":"` + strings.Repeat("a", maxBodyBytes) + `"}`
 	r := h.api("POST", "/oauth_clients", big)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, r.status)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status)
 	reqs := h.srv.RequestsFor(OpCreateClient)
 	require.Len(t, reqs, 1)
 	assert.Len(t, reqs[0].Body, maxBodyBytes, "the recorded body is capped")
@@ -116,12 +116,12 @@ func TestCustomAPIKeyAndPrefix(t *testing.T) {
 	t.Parallel()
 	h := start(t, Options{APIKey: "KEYother", Prefix: "/"})
 	assert.Equal(t, h.srv.URL, h.srv.BaseURL)
-	assert.Equal(t, 401, h.api("GET", "/oauth_clients", "").status, "the default key is not accepted")
+	assert.Equal(t, 401, h.api("GET", "/oauth_clients", "").Status, "the default key is not accepted")
 	r := h.send("GET", "/oauth_clients", "", "Authorization", "Bearer KEYother")
-	assert.Equal(t, 200, r.status)
+	assert.Equal(t, 200, r.Status)
 	assert.Equal(t, OpListClients, h.srv.Requests()[1].Operation)
 
-	meta := h.send("GET", "root:/.well-known/oauth-authorization-server", "").json(t)
+	meta := h.send("GET", "root:/.well-known/oauth-authorization-server", "").JSON(t)
 	assert.Equal(t, h.srv.URL+"/oauth/token", meta["token_endpoint"])
 }
 
@@ -162,14 +162,14 @@ func TestConcurrentUse(t *testing.T) {
 				`{"name":"c`+strings.Repeat("x", i)+`","client_type":"confidential","allowed_grant_types":["client_credentials"],"allowed_scopes":["numbers.read"]}`,
 				"Authorization", "Bearer "+DefaultAPIKey, "Content-Type", "application/json")
 			if err == nil {
-				statuses <- r.status
+				statuses <- r.Status
 			}
 		}()
 		go func() {
 			defer wg.Done()
 			r, err := h.sendErr(context.Background(), "GET", "/oauth_clients?page%5Bsize%5D=100", "", "Authorization", "Bearer "+DefaultAPIKey)
 			if err == nil {
-				statuses <- r.status
+				statuses <- r.Status
 			}
 		}()
 	}
@@ -208,15 +208,15 @@ func TestGatewayServesAfterTheLog(t *testing.T) {
 	})})
 
 	r := h.api("POST", "/oauth_clients", confidentialBody)
-	assert.Equal(t, http.StatusTeapot, r.status, "the gateway answers in the API's place")
-	assert.Len(t, r.header.Get("X-Request-Id"), 36, "the fake gave the request its id first")
+	assert.Equal(t, http.StatusTeapot, r.Status, "the gateway answers in the API's place")
+	assert.Len(t, r.Header.Get("X-Request-Id"), 36, "the fake gave the request its id first")
 	assert.Empty(t, h.srv.Clients(), "the API never ran")
 	creates := h.srv.RequestsFor(OpCreateClient)
 	require.Len(t, creates, 1, "a request the gateway answered is recorded")
 	assert.Equal(t, confidentialBody, string(creates[0].Body), "with the body the gateway left unread")
 
-	assert.Equal(t, http.StatusOK, h.api("GET", "/oauth_grants", "").status, "the gateway can call the API")
-	assert.Equal(t, http.StatusNotFound, h.api("GET", "/nowhere", "").status)
+	assert.Equal(t, http.StatusOK, h.api("GET", "/oauth_grants", "").Status, "the gateway can call the API")
+	assert.Equal(t, http.StatusNotFound, h.api("GET", "/nowhere", "").Status)
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []string{OpCreateClient, OpListGrants, ""}, ops)

@@ -13,7 +13,7 @@ func TestSeededGrants(t *testing.T) {
 	t.Parallel()
 	clock := newClock()
 	h := start(t, Options{Seed: true, Now: clock.Now})
-	m := h.api("GET", "/oauth_grants", "").json(t)
+	m := h.api("GET", "/oauth_grants", "").JSON(t)
 	assert.Equal(t, map[string]any{"page_number": 1.0, "page_size": 20.0, "total_pages": 1.0, "total_results": 3.0}, m["meta"])
 	data := m["data"].([]any)
 	require.Len(t, data, 3)
@@ -24,17 +24,17 @@ func TestSeededGrants(t *testing.T) {
 	assert.Equal(t, []string{DemoStaleGrantID, MobileActiveGrantID, MobileUnusedGrantID}, ids, "oldest first")
 
 	r := h.api("GET", "/oauth_grants/"+MobileUnusedGrantID, "")
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	assert.Equal(t, map[string]any{
 		"id": MobileUnusedGrantID, "record_type": "oauth_grant", "client_id": MobileClientID,
 		"scopes": []any{"numbers.read"}, "created_at": "2026-02-26T12:00:00Z", "last_used_at": nil,
-	}, r.json(t)["data"])
-	stale := h.api("GET", "/oauth_grants/"+DemoStaleGrantID, "").json(t)["data"].(map[string]any)
+	}, r.JSON(t)["data"])
+	stale := h.api("GET", "/oauth_grants/"+DemoStaleGrantID, "").JSON(t)["data"].(map[string]any)
 	assert.Equal(t, clock.Now().Add(-300*24*time.Hour).Format(time.RFC3339), stale["last_used_at"])
 
 	r = h.api("GET", "/oauth_grants/00000000-0000-4000-8000-000000000000", "")
-	assert.Equal(t, http.StatusNotFound, r.status)
-	assert.Equal(t, codeNotFound, telnyxCode(t, r))
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	assert.Equal(t, codeNotFound, r.TelnyxCode(t))
 }
 
 func TestAddGrantAndClientDefaults(t *testing.T) {

@@ -5,7 +5,6 @@ package telnyxfake
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,18 +42,7 @@ func start(t *testing.T, opts Options) *harness {
 }
 
 // response is a fully read response.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(r.body, &m), "body: %s", r.body)
-	return m
-}
+type response = testkit.Response
 
 // send makes one request. url is absolute, or a path relative to the API base (BaseURL), or,
 // when it starts with "root:", a path relative to the root URL. headers are name, value pairs.
@@ -66,8 +54,7 @@ func (h *harness) send(method, target, body string, headers ...string) response 
 }
 
 func (h *harness) sendErr(ctx context.Context, method, target, body string, headers ...string) (response, error) {
-	r, err := testkit.Send(ctx, h.client, requestTimeout, method, h.url(target), body, headers...)
-	return response{status: r.Status, header: r.Header, body: r.Body}, err
+	return testkit.Send(ctx, h.client, requestTimeout, method, h.url(target), body, headers...)
 }
 
 func (h *harness) url(target string) string {
@@ -99,17 +86,4 @@ func (h *harness) form(path string, v url.Values, headers ...string) response {
 // newClock is a settable clock for Options.Now.
 func newClock() *testkit.Clock {
 	return testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-}
-
-// telnyxCode returns errors[0].code of a Telnyx envelope.
-func telnyxCode(t *testing.T, r response) string {
-	t.Helper()
-	var env struct {
-		Errors []struct {
-			Code string `json:"code"`
-		} `json:"errors"`
-	}
-	require.NoError(t, json.Unmarshal(r.body, &env), "body: %s", r.body)
-	require.NotEmpty(t, env.Errors, "body: %s", r.body)
-	return env.Errors[0].Code
 }

@@ -29,8 +29,8 @@ func TestWellKnown(t *testing.T) {
 	t.Parallel()
 	h := start(t, Options{})
 	r := h.send("GET", "root:/.well-known/oauth-authorization-server", "")
-	require.Equal(t, 200, r.status)
-	assert.Equal(t, "application/json", r.header.Get("Content-Type"))
+	require.Equal(t, 200, r.Status)
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 	base := h.srv.URL + "/v2"
 	assert.Equal(t, map[string]any{
 		"issuer":                                h.srv.URL,
@@ -44,12 +44,12 @@ func TestWellKnown(t *testing.T) {
 		"code_challenge_methods_supported":      []any{"plain", "S256"},
 		"token_endpoint_auth_methods_supported": []any{"none", "client_secret_basic", "client_secret_post"},
 		"scopes_supported":                      []any{"admin", "numbers.read", "numbers.write", "messaging.read", "messaging.write", "voice.read", "voice.write"},
-	}, r.json(t))
+	}, r.JSON(t))
 	assert.Equal(t, h.srv.URL, h.srv.Issuer())
 
 	r = h.send("GET", "root:/.well-known/oauth-protected-resource", "", "Authorization", "Bearer whatever")
-	require.Equal(t, 200, r.status, "a stray bearer on a no-auth endpoint is ignored")
-	assert.Equal(t, map[string]any{"resource": base, "authorization_servers": []any{h.srv.URL}}, r.json(t))
+	require.Equal(t, 200, r.Status, "a stray bearer on a no-auth endpoint is ignored")
+	assert.Equal(t, map[string]any{"resource": base, "authorization_servers": []any{h.srv.URL}}, r.JSON(t))
 }
 
 func TestClientCredentialsAndJWKS(t *testing.T) {
@@ -59,9 +59,9 @@ func TestClientCredentialsAndJWKS(t *testing.T) {
 
 	r := h.form("/oauth/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"numbers.read voice.read"}},
 		"Authorization", "Basic "+basic(DemoClientID, DemoClientSecret))
-	require.Equal(t, 200, r.status, "body: %s", r.body)
-	assert.Equal(t, "no-store", r.header.Get("Cache-Control"))
-	tok := r.json(t)
+	require.Equal(t, 200, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "no-store", r.Header.Get("Cache-Control"))
+	tok := r.JSON(t)
 	assert.Equal(t, "Bearer", tok["token_type"])
 	assert.Equal(t, 1800.0, tok["expires_in"])
 	assert.Equal(t, "numbers.read voice.read", tok["scope"])
@@ -72,7 +72,7 @@ func TestClientCredentialsAndJWKS(t *testing.T) {
 	var set struct {
 		Keys []map[string]string `json:"keys"`
 	}
-	require.NoError(t, json.Unmarshal(h.send("GET", "/oauth/jwks", "").body, &set))
+	require.NoError(t, json.Unmarshal(h.send("GET", "/oauth/jwks", "").Body, &set))
 	require.Len(t, set.Keys, 1)
 	k := set.Keys[0]
 	assert.Equal(t, "EC", k["kty"])
@@ -114,18 +114,18 @@ func TestClientCredentialsAndJWKS(t *testing.T) {
 	assert.NotEmpty(t, claims["jti"])
 
 	// Introspection is truthful, and the token expires with the clock.
-	intro := h.form("/oauth/introspect", url.Values{"token": {access}}, "Authorization", "Bearer "+DefaultAPIKey).json(t)
+	intro := h.form("/oauth/introspect", url.Values{"token": {access}}, "Authorization", "Bearer "+DefaultAPIKey).JSON(t)
 	assert.Equal(t, map[string]any{"active": true, "scope": "numbers.read voice.read", "client_id": DemoClientID,
 		"exp": now + 1800, "iat": now, "iss": h.srv.URL, "aud": h.srv.BaseURL}, intro)
 	clock.Advance(30 * time.Minute)
-	intro = h.form("/oauth/introspect", url.Values{"token": {access}}, "Authorization", "Bearer "+DefaultAPIKey).json(t)
+	intro = h.form("/oauth/introspect", url.Values{"token": {access}}, "Authorization", "Bearer "+DefaultAPIKey).JSON(t)
 	assert.Equal(t, map[string]any{"active": false}, intro)
 
 	// client_secret_post and JSON bodies work too; no scope means every allowed scope.
 	r = h.send("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+BillingClientID+`","client_secret":"`+mustClient(t, h, BillingClientID).ClientSecret+`"}`,
 		"Content-Type", "application/json", "Authorization", "Bearer "+DefaultAPIKey)
-	require.Equal(t, 200, r.status, "body: %s", r.body)
-	assert.Equal(t, "numbers.read messaging.read", r.json(t)["scope"])
+	require.Equal(t, 200, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "numbers.read messaging.read", r.JSON(t)["scope"])
 }
 
 func mustClient(t *testing.T, h *harness, id string) Client {
@@ -178,12 +178,12 @@ func TestTokenErrors(t *testing.T) {
 				ctype = tc.ctype
 			}
 			r := hh.send("POST", "/oauth/token", body, append([]string{"Content-Type", ctype}, tc.headers...)...)
-			require.Equal(t, tc.status, r.status, "body: %s", r.body)
-			m := r.json(t)
+			require.Equal(t, tc.status, r.Status, "body: %s", r.Body)
+			m := r.JSON(t)
 			assert.Equal(t, tc.err, m["error"])
 			assert.NotEmpty(t, m["error_description"])
 			if tc.status == 401 {
-				assert.NotEmpty(t, r.header.Get("WWW-Authenticate"))
+				assert.NotEmpty(t, r.Header.Get("WWW-Authenticate"))
 			}
 		})
 	}
@@ -193,8 +193,8 @@ func TestTokenErrors(t *testing.T) {
 func authorize(t *testing.T, h *harness, q url.Values) string {
 	t.Helper()
 	r := h.send("GET", "/oauth/authorize?"+q.Encode(), "", "Accept", "text/html")
-	require.Equal(t, http.StatusFound, r.status, "body: %s", r.body)
-	loc, err := url.Parse(r.header.Get("Location"))
+	require.Equal(t, http.StatusFound, r.Status, "body: %s", r.Body)
+	loc, err := url.Parse(r.Header.Get("Location"))
 	require.NoError(t, err)
 	require.Equal(t, h.srv.URL+"/oauth/consent", loc.Scheme+"://"+loc.Host+loc.Path)
 	tok := loc.Query().Get("consent_token")
@@ -207,8 +207,8 @@ func approve(t *testing.T, h *harness, consent string, allowed bool) *url.URL {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"allowed": allowed, "consent_token": consent})
 	r := h.api("POST", "/oauth/grants", string(body))
-	require.Equal(t, 200, r.status, "body: %s", r.body)
-	u, err := url.Parse(r.json(t)["redirect_uri"].(string))
+	require.Equal(t, 200, r.Status, "body: %s", r.Body)
+	u, err := url.Parse(r.JSON(t)["redirect_uri"].(string))
 	require.NoError(t, err)
 	return u
 }
@@ -216,8 +216,8 @@ func approve(t *testing.T, h *harness, consent string, allowed bool) *url.URL {
 func introspect(t *testing.T, h *harness, tok string) map[string]any {
 	t.Helper()
 	r := h.form("/oauth/introspect", url.Values{"token": {tok}}, "Authorization", "Bearer "+DefaultAPIKey)
-	require.Equal(t, 200, r.status, "body: %s", r.body)
-	return r.json(t)
+	require.Equal(t, 200, r.Status, "body: %s", r.Body)
+	return r.JSON(t)
 }
 
 func TestAuthorizationCodeFlowWithPKCE(t *testing.T) {
@@ -233,13 +233,13 @@ func TestAuthorizationCodeFlowWithPKCE(t *testing.T) {
 
 	// The consent page a browser would land on.
 	page := h.send("GET", "root:/oauth/consent?consent_token="+consent, "")
-	assert.Equal(t, 200, page.status)
-	assert.Contains(t, page.header.Get("Content-Type"), "text/html")
-	assert.Contains(t, string(page.body), "Mobile app")
+	assert.Equal(t, 200, page.Status)
+	assert.Contains(t, page.Header.Get("Content-Type"), "text/html")
+	assert.Contains(t, string(page.Body), "Mobile app")
 
 	// 2. consent details
 	r := h.api("GET", "/oauth/consent/"+consent, "")
-	require.Equal(t, 200, r.status, "body: %s", r.body)
+	require.Equal(t, 200, r.Status, "body: %s", r.Body)
 	assert.Equal(t, map[string]any{
 		"client_id": MobileClientID, "name": "Mobile app", "logo_uri": "https://app.example.com/icon.png",
 		"policy_uri": "https://app.example.com/privacy", "tos_uri": "https://app.example.com/terms",
@@ -248,7 +248,7 @@ func TestAuthorizationCodeFlowWithPKCE(t *testing.T) {
 			map[string]any{"id": "numbers.read", "name": "Read phone numbers", "description": "View phone numbers, number orders and their settings."},
 			map[string]any{"id": "messaging.read", "name": "Read messaging", "description": "View messaging profiles and message records."},
 		},
-	}, r.json(t)["data"])
+	}, r.JSON(t)["data"])
 
 	// 3. allow → redirect with code and state; the consent token is used up
 	back := approve(t, h, consent, true)
@@ -257,12 +257,12 @@ func TestAuthorizationCodeFlowWithPKCE(t *testing.T) {
 	code := back.Query().Get("code")
 	require.NotEmpty(t, code)
 	r = h.api("POST", "/oauth/grants", `{"allowed":true,"consent_token":"`+consent+`"}`)
-	assert.Equal(t, 422, r.status)
-	assert.Equal(t, "invalid_request", r.json(t)["error"])
-	assert.Equal(t, 422, h.api("GET", "/oauth/consent/"+consent, "").status)
+	assert.Equal(t, 422, r.Status)
+	assert.Equal(t, "invalid_request", r.JSON(t)["error"])
+	assert.Equal(t, 422, h.api("GET", "/oauth/consent/"+consent, "").Status)
 
 	// A grant now exists, never used yet.
-	grants := h.api("GET", "/oauth_grants?page[size]=100", "").json(t)["data"].([]any)
+	grants := h.api("GET", "/oauth_grants?page[size]=100", "").JSON(t)["data"].([]any)
 	require.Len(t, grants, 4)
 	newest := grants[3].(map[string]any)
 	grantID := newest["id"].(string)
@@ -284,14 +284,14 @@ func TestAuthorizationCodeFlowWithPKCE(t *testing.T) {
 			bad.Set(field, value)
 		}
 		r = h.form("/oauth/token", bad)
-		assert.Equal(t, 400, r.status, "field %q", field)
-		assert.Equal(t, "invalid_grant", r.json(t)["error"], "field %q", field)
+		assert.Equal(t, 400, r.Status, "field %q", field)
+		assert.Equal(t, "invalid_grant", r.JSON(t)["error"], "field %q", field)
 	}
 
 	// 5. exchange
 	r = h.form("/oauth/token", exchange)
-	require.Equal(t, 200, r.status, "body: %s", r.body)
-	tok := r.json(t)
+	require.Equal(t, 200, r.Status, "body: %s", r.Body)
+	tok := r.JSON(t)
 	access, refresh := tok["access_token"].(string), tok["refresh_token"].(string)
 	assert.NotEmpty(t, refresh)
 	assert.Equal(t, "numbers.read messaging.read", tok["scope"])
@@ -306,31 +306,31 @@ func TestAuthorizationCodeFlowWithPKCE(t *testing.T) {
 	assert.NotNil(t, g.LastUsedAt, "the exchange used the grant")
 
 	// The access token works as a bearer.
-	assert.Equal(t, 200, h.send("GET", "/oauth_grants/"+grantID, "", "Authorization", "Bearer "+access).status)
+	assert.Equal(t, 200, h.send("GET", "/oauth_grants/"+grantID, "", "Authorization", "Bearer "+access).Status)
 
 	// 7. refresh rotates; the old refresh token then fails and, as a replay, revokes the grant
 	r = h.form("/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {MobileClientID}, "scope": {"numbers.read"}})
-	require.Equal(t, 200, r.status, "body: %s", r.body)
-	tok2 := r.json(t)
+	require.Equal(t, 200, r.Status, "body: %s", r.Body)
+	tok2 := r.JSON(t)
 	access2, refresh2 := tok2["access_token"].(string), tok2["refresh_token"].(string)
 	assert.NotEqual(t, refresh, refresh2)
 	assert.Equal(t, "numbers.read", tok2["scope"], "a refresh may narrow the scope")
 	assert.Equal(t, true, introspect(t, h, access2)["active"])
 
 	r = h.form("/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh2}, "client_id": {MobileClientID}})
-	require.Equal(t, 200, r.status, "body: %s", r.body)
-	assert.Equal(t, "numbers.read messaging.read", r.json(t)["scope"], "the rotated refresh token keeps the original scope")
+	require.Equal(t, 200, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "numbers.read messaging.read", r.JSON(t)["scope"], "the rotated refresh token keeps the original scope")
 
 	r = h.form("/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {MobileClientID}})
-	assert.Equal(t, 400, r.status)
-	assert.Equal(t, "invalid_grant", r.json(t)["error"])
+	assert.Equal(t, 400, r.Status)
+	assert.Equal(t, "invalid_grant", r.JSON(t)["error"])
 	assert.Equal(t, false, introspect(t, h, access2)["active"], "refresh token reuse revoked the grant")
-	assert.Equal(t, 404, h.api("GET", "/oauth_grants/"+grantID, "").status)
+	assert.Equal(t, 404, h.api("GET", "/oauth_grants/"+grantID, "").Status)
 
 	// 8. the code is single-use
 	r = h.form("/oauth/token", exchange)
-	assert.Equal(t, 400, r.status)
-	assert.Equal(t, "invalid_grant", r.json(t)["error"])
+	assert.Equal(t, 400, r.Status)
+	assert.Equal(t, "invalid_grant", r.JSON(t)["error"])
 }
 
 func TestConsentDeniedAndCodeReplay(t *testing.T) {
@@ -347,16 +347,16 @@ func TestConsentDeniedAndCodeReplay(t *testing.T) {
 	exchange := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {DemoRedirectURI}}
 	auth := []string{"Authorization", "Basic " + basic(DemoClientID, DemoClientSecret)}
 	r := h.form("/oauth/token", exchange, auth...)
-	require.Equal(t, 200, r.status, "body: %s", r.body)
-	access := r.json(t)["access_token"].(string)
+	require.Equal(t, 200, r.Status, "body: %s", r.Body)
+	access := r.JSON(t)["access_token"].(string)
 	assert.Equal(t, true, introspect(t, h, access)["active"])
-	assert.Equal(t, "admin numbers.read numbers.write messaging.read messaging.write voice.read voice.write", r.json(t)["scope"],
+	assert.Equal(t, "admin numbers.read numbers.write messaging.read messaging.write voice.read voice.write", r.JSON(t)["scope"],
 		"no scope requested means every allowed scope")
 
 	// Replaying the code fails and revokes what it produced.
 	r = h.form("/oauth/token", exchange, auth...)
-	assert.Equal(t, 400, r.status)
-	assert.Equal(t, "invalid_grant", r.json(t)["error"])
+	assert.Equal(t, 400, r.Status)
+	assert.Equal(t, "invalid_grant", r.JSON(t)["error"])
 	assert.Equal(t, false, introspect(t, h, access)["active"])
 
 	// A code_verifier without a challenge is a PKCE downgrade.
@@ -364,7 +364,7 @@ func TestConsentDeniedAndCodeReplay(t *testing.T) {
 	exchange.Set("code", back.Query().Get("code"))
 	exchange.Set("code_verifier", testVerifier)
 	r = h.form("/oauth/token", exchange, auth...)
-	assert.Equal(t, "invalid_grant", r.json(t)["error"])
+	assert.Equal(t, "invalid_grant", r.JSON(t)["error"])
 }
 
 func TestAuthorizeErrors(t *testing.T) {
@@ -408,13 +408,13 @@ func TestAuthorizeErrors(t *testing.T) {
 			hh := *h
 			hh.t = t
 			r := hh.send("GET", "/oauth/authorize?"+tc.q.Encode(), "")
-			require.Equal(t, tc.status, r.status, "body: %s", r.body)
+			require.Equal(t, tc.status, r.Status, "body: %s", r.Body)
 			if tc.status != 302 {
-				assert.Contains(t, r.header.Get("Content-Type"), "text/html")
-				assert.Contains(t, string(r.body), "<html>")
+				assert.Contains(t, r.Header.Get("Content-Type"), "text/html")
+				assert.Contains(t, string(r.Body), "<html>")
 				return
 			}
-			loc, err := url.Parse(r.header.Get("Location"))
+			loc, err := url.Parse(r.Header.Get("Location"))
 			require.NoError(t, err)
 			assert.True(t, strings.HasPrefix(loc.String(), MobileRedirectURI+"?"))
 			assert.Equal(t, tc.err, loc.Query().Get("error"))
@@ -436,11 +436,11 @@ func TestGrantsPostValidation(t *testing.T) {
 		`not json`,
 	} {
 		r := h.api("POST", "/oauth/grants", body)
-		assert.Equal(t, 422, r.status, "body %s → %s", body, r.body)
-		assert.Equal(t, "invalid_request", r.json(t)["error"])
+		assert.Equal(t, 422, r.Status, "body %s → %s", body, r.Body)
+		assert.Equal(t, "invalid_request", r.JSON(t)["error"])
 	}
 	r := h.send("POST", "/oauth/grants", `{"allowed":true,"consent_token":"`+consent+`"}`, "Authorization", "Bearer "+DefaultAPIKey, "Content-Type", "text/plain")
-	assert.Equal(t, 415, r.status)
+	assert.Equal(t, 415, r.Status)
 	// The token survived every failure.
 	back := approve(t, h, consent, true)
 	assert.NotEmpty(t, back.Query().Get("code"))
@@ -482,8 +482,8 @@ func TestIntrospection(t *testing.T) {
 				ctype = tc.ctype
 			}
 			r := hh.send("POST", "/oauth/introspect", tc.body, append([]string{"Content-Type", ctype}, tc.headers...)...)
-			require.Equal(t, tc.status, r.status, "body: %s", r.body)
-			m := r.json(t)
+			require.Equal(t, tc.status, r.Status, "body: %s", r.Body)
+			m := r.JSON(t)
 			switch tc.status {
 			case 200:
 				assert.Equal(t, tc.active, m["active"])
@@ -507,31 +507,31 @@ func TestDeletingClientAndRevokingGrantDeactivateTokens(t *testing.T) {
 	issue := func() (string, string) {
 		code := approve(t, h, authorize(t, h, q), true).Query().Get("code")
 		r := h.form("/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {DemoRedirectURI}}, auth...)
-		require.Equal(t, 200, r.status, "body: %s", r.body)
-		m := r.json(t)
+		require.Equal(t, 200, r.Status, "body: %s", r.Body)
+		m := r.JSON(t)
 		return m["access_token"].(string), m["refresh_token"].(string)
 	}
 
 	// Revoking the grant: 200 with the grant, then 404; its tokens die.
 	access, refresh := issue()
 	var grantID string
-	for _, c := range h.api("GET", "/oauth_grants", "").json(t)["data"].([]any) {
+	for _, c := range h.api("GET", "/oauth_grants", "").JSON(t)["data"].([]any) {
 		if m := c.(map[string]any); m["client_id"] == DemoClientID && m["id"] != DemoStaleGrantID {
 			grantID = m["id"].(string)
 		}
 	}
 	require.NotEmpty(t, grantID)
 	r := h.api("DELETE", "/oauth_grants/"+grantID, "")
-	require.Equal(t, 200, r.status)
-	d := r.json(t)["data"].(map[string]any)
+	require.Equal(t, 200, r.Status)
+	d := r.JSON(t)["data"].(map[string]any)
 	assert.Equal(t, grantID, d["id"])
 	assert.Equal(t, "oauth_grant", d["record_type"])
 	assert.NotNil(t, d["last_used_at"])
-	assert.Equal(t, 404, h.api("GET", "/oauth_grants/"+grantID, "").status)
-	assert.Equal(t, 404, h.api("DELETE", "/oauth_grants/"+grantID, "").status)
+	assert.Equal(t, 404, h.api("GET", "/oauth_grants/"+grantID, "").Status)
+	assert.Equal(t, 404, h.api("DELETE", "/oauth_grants/"+grantID, "").Status)
 	assert.Equal(t, false, introspect(t, h, access)["active"])
 	r = h.form("/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}}, auth...)
-	assert.Equal(t, "invalid_grant", r.json(t)["error"])
+	assert.Equal(t, "invalid_grant", r.JSON(t)["error"])
 	g, ok := h.srv.Grant(grantID)
 	require.True(t, ok)
 	assert.True(t, g.Revoked)
@@ -539,12 +539,12 @@ func TestDeletingClientAndRevokingGrantDeactivateTokens(t *testing.T) {
 	// Deleting the client revokes its grants and kills all its tokens.
 	access, _ = issue()
 	cc := h.srv.IssueAccessToken(DemoClientID, "admin", 0)
-	assert.Equal(t, 204, h.api("DELETE", "/oauth_clients/"+DemoClientID, "").status)
+	assert.Equal(t, 204, h.api("DELETE", "/oauth_clients/"+DemoClientID, "").Status)
 	assert.Equal(t, false, introspect(t, h, access)["active"])
 	assert.Equal(t, false, introspect(t, h, cc)["active"])
 	stale, _ := h.srv.Grant(DemoStaleGrantID)
 	assert.True(t, stale.Revoked)
-	for _, c := range h.api("GET", "/oauth_grants", "").json(t)["data"].([]any) {
+	for _, c := range h.api("GET", "/oauth_grants", "").JSON(t)["data"].([]any) {
 		assert.NotEqual(t, DemoClientID, c.(map[string]any)["client_id"])
 	}
 }
@@ -557,8 +557,8 @@ func TestDynamicRegistration(t *testing.T) {
 	// A public PKCE client, as an MCP host registers itself.
 	r := h.send("POST", "/oauth/register", `{"client_name":"Claude","redirect_uris":["http://127.0.0.1:33418/callback"],"grant_types":["authorization_code","refresh_token"],"response_types":["code"],"scope":"numbers.read","token_endpoint_auth_method":"none"}`,
 		"Content-Type", "application/json")
-	require.Equal(t, 201, r.status, "body: %s", r.body)
-	reg := r.json(t)
+	require.Equal(t, 201, r.Status, "body: %s", r.Body)
+	reg := r.JSON(t)
 	assert.NotContains(t, reg, "client_secret")
 	assert.Equal(t, float64(clock.Now().Unix()), reg["client_id_issued_at"])
 	assert.Equal(t, "Claude", reg["client_name"])
@@ -572,8 +572,8 @@ func TestDynamicRegistration(t *testing.T) {
 
 	// Defaults: authorization_code, code, client_secret_basic, every scope; a secret that never expires.
 	r = h.send("POST", "/oauth/register", `{"redirect_uris":["https://x.example/cb"]}`, "Content-Type", "application/json")
-	require.Equal(t, 201, r.status, "body: %s", r.body)
-	reg = r.json(t)
+	require.Equal(t, 201, r.Status, "body: %s", r.Body)
+	reg = r.JSON(t)
 	assert.Equal(t, []any{"authorization_code"}, reg["grant_types"])
 	assert.Equal(t, []any{"code"}, reg["response_types"])
 	assert.Equal(t, "client_secret_basic", reg["token_endpoint_auth_method"])
@@ -583,14 +583,14 @@ func TestDynamicRegistration(t *testing.T) {
 
 	// A registered confidential client works at the token endpoint.
 	r = h.send("POST", "/oauth/register", `{"client_name":"svc","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post","scope":"voice.read"}`, "Content-Type", "application/json")
-	require.Equal(t, 201, r.status, "body: %s", r.body)
-	reg = r.json(t)
+	require.Equal(t, 201, r.Status, "body: %s", r.Body)
+	reg = r.JSON(t)
 	tok := h.form("/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {reg["client_id"].(string)}, "client_secret": {reg["client_secret"].(string)}})
-	require.Equal(t, 200, tok.status, "body: %s", tok.body)
-	assert.Equal(t, "voice.read", tok.json(t)["scope"])
+	require.Equal(t, 200, tok.Status, "body: %s", tok.Body)
+	assert.Equal(t, "voice.read", tok.JSON(t)["scope"])
 
 	// The registered clients are listed like any other.
-	assert.Equal(t, 3.0, h.api("GET", "/oauth_clients", "").json(t)["meta"].(map[string]any)["total_results"])
+	assert.Equal(t, 3.0, h.api("GET", "/oauth_clients", "").JSON(t)["meta"].(map[string]any)["total_results"])
 
 	tests := []struct {
 		name   string
@@ -612,13 +612,13 @@ func TestDynamicRegistration(t *testing.T) {
 			hh := *h
 			hh.t = t
 			r := hh.send("POST", "/oauth/register", tc.body, "Content-Type", "application/json")
-			require.Equal(t, 400, r.status, "body: %s", r.body)
+			require.Equal(t, 400, r.Status, "body: %s", r.Body)
 			var m struct {
 				Error       string              `json:"error"`
 				Description string              `json:"error_description"`
 				Fields      map[string][]string `json:"invalid_fields"`
 			}
-			require.NoError(t, json.Unmarshal(r.body, &m))
+			require.NoError(t, json.Unmarshal(r.Body, &m))
 			assert.Equal(t, "invalid_client_metadata", m.Error)
 			assert.NotEmpty(t, m.Description)
 			var got []string
@@ -629,7 +629,7 @@ func TestDynamicRegistration(t *testing.T) {
 			assert.ElementsMatch(t, tc.fields, got)
 		})
 	}
-	assert.Equal(t, 400, h.send("POST", "/oauth/register", `{`, "Content-Type", "application/json").status)
-	assert.Equal(t, 415, h.send("POST", "/oauth/register", `{}`, "Content-Type", "text/plain").status)
+	assert.Equal(t, 400, h.send("POST", "/oauth/register", `{`, "Content-Type", "application/json").Status)
+	assert.Equal(t, 415, h.send("POST", "/oauth/register", `{}`, "Content-Type", "text/plain").Status)
 	assert.Len(t, h.srv.Clients(), 3, "failed registrations create nothing")
 }

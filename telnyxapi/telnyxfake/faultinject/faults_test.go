@@ -46,18 +46,7 @@ func start(t *testing.T, opts telnyxfake.Options) *harness {
 }
 
 // response is a fully read response.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(r.body, &m), "body: %s", r.body)
-	return m
-}
+type response = testkit.Response
 
 // send makes one request to a path under the API base; headers are name, value pairs.
 func (h *harness) send(method, path, body string, headers ...string) response {
@@ -68,8 +57,7 @@ func (h *harness) send(method, path, body string, headers ...string) response {
 }
 
 func (h *harness) sendErr(ctx context.Context, method, path, body string, headers ...string) (response, error) {
-	r, err := testkit.Send(ctx, h.client, requestTimeout, method, h.srv.BaseURL+path, body, headers...)
-	return response{status: r.Status, header: r.Header, body: r.Body}, err
+	return testkit.Send(ctx, h.client, requestTimeout, method, h.srv.BaseURL+path, body, headers...)
 }
 
 // api sends a bearer-authenticated request with a JSON body, as the SDKs do.
@@ -87,27 +75,14 @@ func approve(t *testing.T, h *harness, consent string, allowed bool) *url.URL {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"allowed": allowed, "consent_token": consent})
 	r := h.api("POST", "/oauth/grants", string(body))
-	require.Equal(t, 200, r.status, "body: %s", r.body)
-	u, err := url.Parse(r.json(t)["redirect_uri"].(string))
+	require.Equal(t, 200, r.Status, "body: %s", r.Body)
+	u, err := url.Parse(r.JSON(t)["redirect_uri"].(string))
 	require.NoError(t, err)
 	return u
 }
 
 func basic(id, secret string) string {
 	return base64.StdEncoding.EncodeToString([]byte(id + ":" + secret))
-}
-
-// telnyxCode returns errors[0].code of a Telnyx envelope.
-func telnyxCode(t *testing.T, r response) string {
-	t.Helper()
-	var env struct {
-		Errors []struct {
-			Code string `json:"code"`
-		} `json:"errors"`
-	}
-	require.NoError(t, json.Unmarshal(r.body, &env), "body: %s", r.body)
-	require.NotEmpty(t, env.Errors, "body: %s", r.body)
-	return env.Errors[0].Code
 }
 
 // waitIdle waits (bounded) until no fault is serving a request: proof that a fault gave up.
@@ -125,44 +100,44 @@ func TestSimpleFaults(t *testing.T) {
 		check  func(t *testing.T, r response)
 	}{
 		{"Status", Status(503, `{"errors":[{"code":"10007","title":"down"}]}`), 503, func(t *testing.T, r response) {
-			assert.Equal(t, "application/json", r.header.Get("Content-Type"))
-			assert.Equal(t, "10007", telnyxCode(t, r))
-			assert.NotEmpty(t, r.header.Get("X-Request-Id"), "faulted responses carry a request id too")
+			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+			assert.Equal(t, "10007", r.TelnyxCode(t))
+			assert.NotEmpty(t, r.Header.Get("X-Request-Id"), "faulted responses carry a request id too")
 		}},
 		{"StatusWithHeaders", StatusWithHeaders(500, http.Header{"X-Should-Retry": {"true"}, "Content-Type": {"application/problem+json"}}, `{}`), 500, func(t *testing.T, r response) {
-			assert.Equal(t, "true", r.header.Get("X-Should-Retry"))
-			assert.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
+			assert.Equal(t, "true", r.Header.Get("X-Should-Retry"))
+			assert.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
 		}},
 		{"RetryAfter 429", RetryAfter(429, "86400"), 429, func(t *testing.T, r response) {
-			assert.Equal(t, "86400", r.header.Get("Retry-After"))
-			assert.Equal(t, codeRateLimited, telnyxCode(t, r))
+			assert.Equal(t, "86400", r.Header.Get("Retry-After"))
+			assert.Equal(t, codeRateLimited, r.TelnyxCode(t))
 		}},
 		{"RetryAfter garbage", RetryAfter(503, `soon "ish"`), 503, func(t *testing.T, r response) {
-			assert.Equal(t, `soon "ish"`, r.header.Get("Retry-After"))
-			assert.Equal(t, codeUnexpected, telnyxCode(t, r), "the body stays valid JSON")
+			assert.Equal(t, `soon "ish"`, r.Header.Get("Retry-After"))
+			assert.Equal(t, codeUnexpected, r.TelnyxCode(t), "the body stays valid JSON")
 		}},
 		{"HTML", HTML(502), 502, func(t *testing.T, r response) {
-			assert.Equal(t, "text/html; charset=UTF-8", r.header.Get("Content-Type"))
-			assert.GreaterOrEqual(t, len(r.body), 2000)
-			assert.LessOrEqual(t, len(r.body), 3000)
-			assert.Contains(t, string(r.body), "<title>502 Bad Gateway")
-			assert.Contains(t, string(r.body), "<script>")
+			assert.Equal(t, "text/html; charset=UTF-8", r.Header.Get("Content-Type"))
+			assert.GreaterOrEqual(t, len(r.Body), 2000)
+			assert.LessOrEqual(t, len(r.Body), 3000)
+			assert.Contains(t, string(r.Body), "<title>502 Bad Gateway")
+			assert.Contains(t, string(r.Body), "<script>")
 		}},
 		{"Body truncated JSON", Body(200, "application/json", `{"data":[`), 200, func(t *testing.T, r response) {
-			assert.Equal(t, `{"data":[`, string(r.body))
+			assert.Equal(t, `{"data":[`, string(r.Body))
 		}},
 		{"Body without content type", Body(200, "", ""), 200, func(t *testing.T, r response) {
-			assert.Empty(t, r.body)
-			assert.Empty(t, r.header.Values("Content-Type"))
+			assert.Empty(t, r.Body)
+			assert.Empty(t, r.Header.Values("Content-Type"))
 		}},
 		{"Redirect", Redirect(302, "http://127.0.0.1:9/latest/meta-data"), 302, func(t *testing.T, r response) {
-			assert.Equal(t, "http://127.0.0.1:9/latest/meta-data", r.header.Get("Location"))
+			assert.Equal(t, "http://127.0.0.1:9/latest/meta-data", r.Header.Get("Location"))
 		}},
 		{"Func", Func(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(418)
 			_, _ = io.WriteString(w, r.Method)
 		}), 418, func(t *testing.T, r response) {
-			assert.Equal(t, "GET", string(r.body))
+			assert.Equal(t, "GET", string(r.Body))
 		}},
 	}
 	for _, tc := range tests {
@@ -171,11 +146,11 @@ func TestSimpleFaults(t *testing.T) {
 			h := start(t, telnyxfake.Options{Seed: true})
 			h.srv.Inject(telnyxfake.OpGetClient, tc.fault)
 			r := h.api("GET", "/oauth_clients/"+telnyxfake.DemoClientID, "")
-			require.Equal(t, tc.status, r.status, "body: %s", r.body)
+			require.Equal(t, tc.status, r.Status, "body: %s", r.Body)
 			tc.check(t, r)
 			// The queue is empty again: the real behaviour is back.
 			assert.Equal(t, 0, h.srv.PendingFaults(telnyxfake.OpGetClient))
-			assert.Equal(t, 200, h.api("GET", "/oauth_clients/"+telnyxfake.DemoClientID, "").status)
+			assert.Equal(t, 200, h.api("GET", "/oauth_clients/"+telnyxfake.DemoClientID, "").Status)
 			assert.Len(t, h.srv.RequestsFor(telnyxfake.OpGetClient), 2)
 		})
 	}
@@ -186,12 +161,12 @@ func TestFaultQueueOrderAndScope(t *testing.T) {
 	h := start(t, telnyxfake.Options{})
 	h.srv.Inject(telnyxfake.OpListClients, Status(500, `{}`), nil, Status(503, `{}`))
 	assert.Equal(t, 3, h.srv.PendingFaults(telnyxfake.OpListClients))
-	assert.Equal(t, 200, h.api("GET", "/oauth_grants", "").status, "other operations are untouched")
-	assert.Equal(t, 500, h.api("GET", "/oauth_clients", "").status)
-	assert.Equal(t, 200, h.api("GET", "/oauth_clients", "").status, "a nil fault lets one request through")
+	assert.Equal(t, 200, h.api("GET", "/oauth_grants", "").Status, "other operations are untouched")
+	assert.Equal(t, 500, h.api("GET", "/oauth_clients", "").Status)
+	assert.Equal(t, 200, h.api("GET", "/oauth_clients", "").Status, "a nil fault lets one request through")
 	// Faults run before authentication, like a gateway.
-	assert.Equal(t, 503, h.send("GET", "/oauth_clients", "").status)
-	assert.Equal(t, 401, h.send("GET", "/oauth_clients", "").status)
+	assert.Equal(t, 503, h.send("GET", "/oauth_clients", "").Status)
+	assert.Equal(t, 401, h.send("GET", "/oauth_clients", "").Status)
 	assert.Len(t, h.srv.RequestsFor(telnyxfake.OpListClients), 4, "faulted requests are recorded")
 
 	assert.PanicsWithValue(t, `faultinject: Inject: unknown operation "ListOAuthClient"; known: `+
@@ -208,7 +183,7 @@ func TestDelay(t *testing.T) {
 	h.srv.Inject(telnyxfake.OpCreateClient, Delay(150*time.Millisecond))
 	began := time.Now()
 	r := h.api("POST", "/oauth_clients", confidentialBody)
-	assert.Equal(t, 201, r.status, "after the delay the real handler answers")
+	assert.Equal(t, 201, r.Status, "after the delay the real handler answers")
 	assert.GreaterOrEqual(t, time.Since(began), 150*time.Millisecond)
 	assert.Len(t, h.srv.Clients(), 1)
 
@@ -279,7 +254,7 @@ func TestResetBeforeBody(t *testing.T) {
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "application/json", reqs[0].Header.Get("Content-Type"), "headers are recorded")
 	assert.Nil(t, reqs[0].Body, "the body was never read")
-	assert.Equal(t, 201, h.api("POST", "/oauth_clients", confidentialBody).status, "the next request works")
+	assert.Equal(t, 201, h.api("POST", "/oauth_clients", confidentialBody).Status, "the next request works")
 }
 
 func TestResetAfterApply(t *testing.T) {
@@ -297,8 +272,8 @@ func TestResetAfterApply(t *testing.T) {
 
 	// The exchange really happened: a blind retry replays a used code.
 	r := h.send("POST", "/oauth/token", form, auth...)
-	assert.Equal(t, 400, r.status)
-	assert.Equal(t, "invalid_grant", r.json(t)["error"])
+	assert.Equal(t, 400, r.Status)
+	assert.Equal(t, "invalid_grant", r.JSON(t)["error"])
 }
 
 func TestTrickle(t *testing.T) {
@@ -329,7 +304,7 @@ func TestTrickle(t *testing.T) {
 	// With a total it ends by itself.
 	h.srv.Inject(telnyxfake.OpListGrants, Trickle(200, 1000, 30))
 	r := h.api("GET", "/oauth_grants", "")
-	assert.Len(t, r.body, 30)
+	assert.Len(t, r.Body, 30)
 }
 
 func TestLargeBody(t *testing.T) {
@@ -350,7 +325,7 @@ func TestLargeBody(t *testing.T) {
 	waitIdle(t, h.srv)
 
 	h.srv.Inject(telnyxfake.OpListClients, LargeBody(200, 100_000))
-	assert.Len(t, h.api("GET", "/oauth_clients", "").body, 100_000)
+	assert.Len(t, h.api("GET", "/oauth_clients", "").Body, 100_000)
 }
 
 func TestCorruptGzip(t *testing.T) {
