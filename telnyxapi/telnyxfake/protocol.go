@@ -314,18 +314,8 @@ func (f *Fake) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 // answer is {redirect_uri: <redirect_uri>?code=...&state=...}; denied: ?error=access_denied.
 // Any bad body or token is a 422 oauth_Error invalid_request.
 func (f *Fake) handleCreateGrant(w http.ResponseWriter, r *http.Request) {
-	if !isJSON(r) {
-		writeOAuthError(w, http.StatusUnsupportedMediaType, "invalid_request", "The request body must be application/json.")
-		return
-	}
-	b, status := readBody(r)
-	if status != 0 {
-		writeOAuthError(w, status, "invalid_request", http.StatusText(status)+".")
-		return
-	}
-	obj, err := decodeObject(b)
-	if err != nil {
-		writeOAuthError(w, http.StatusUnprocessableEntity, "invalid_request", err.Error())
+	obj, ok := readOAuthJSON(w, r, http.StatusUnprocessableEntity, "invalid_request")
+	if !ok {
 		return
 	}
 	var allowed bool
@@ -781,18 +771,8 @@ type registration struct {
 // client_secret_expires_at 0). The client is a real one: listed, and usable at the token
 // endpoint. Invalid metadata is a 400 invalid_client_metadata naming each field.
 func (f *Fake) handleRegister(w http.ResponseWriter, r *http.Request) {
-	if !isJSON(r) {
-		writeOAuthError(w, http.StatusUnsupportedMediaType, "invalid_request", "The request body must be application/json.")
-		return
-	}
-	b, status := readBody(r)
-	if status != 0 {
-		writeOAuthError(w, status, "invalid_request", http.StatusText(status)+".")
-		return
-	}
-	obj, err := decodeObject(b)
-	if err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_client_metadata", err.Error())
+	obj, ok := readOAuthJSON(w, r, http.StatusBadRequest, "invalid_client_metadata")
+	if !ok {
 		return
 	}
 	invalid := map[string][]string{}
@@ -917,4 +897,25 @@ func writeHTML(w http.ResponseWriter, status int, title, message string) {
 func redirectHTML(w http.ResponseWriter, location string) {
 	w.Header().Set("Location", location)
 	writeHTML(w, http.StatusFound, "Found", "Redirecting to "+location)
+}
+
+// readOAuthJSON reads a JSON object body for an OAuth-style operation: 415 for another content
+// type and 413 over 1 MiB (invalid_request both), and badStatus with the error code badCode for
+// a body that is not one JSON object.
+func readOAuthJSON(w http.ResponseWriter, r *http.Request, badStatus int, badCode string) (jsonObject, bool) {
+	if !isJSON(r) {
+		writeOAuthError(w, http.StatusUnsupportedMediaType, "invalid_request", "The request body must be application/json.")
+		return nil, false
+	}
+	b, status := readBody(r)
+	if status != 0 {
+		writeOAuthError(w, status, "invalid_request", http.StatusText(status)+".")
+		return nil, false
+	}
+	obj, err := decodeObject(b)
+	if err != nil {
+		writeOAuthError(w, badStatus, badCode, err.Error())
+		return nil, false
+	}
+	return obj, true
 }
