@@ -1,8 +1,8 @@
 // Command bench measures telnyx-oauth-mcp against its performance goals and
 // prints one markdown table: cold start over stdio, peak RSS idle and under
 // HTTP load, tools/list size, the per-call overhead over stdio, HTTP
-// throughput, the server CPU per stateless HTTP request beside a bare
-// mcp-go server's (bench/reference.go) and the memory of a stateful
+// throughput, the server CPU per stateless HTTP request beside bare
+// mcp-go servers' (bench/reference.go) and the memory of a stateful
 // session. Optionally it measures
 // a peer MCP server (the official telnyx-mcp, launched with npx) the same
 // way, side by side.
@@ -60,9 +60,9 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "HTTP load: how long the measured window lasts")
 	flag.DurationVar(&o.loadWarmup, "load-warmup", time.Second, "HTTP load: warm-up before the measured window")
 	flag.IntVar(&o.callers, "callers", 64, "HTTP load: concurrent callers")
-	flag.IntVar(&o.cpuRequests, "cpu-requests", 5000, "CPU per request: tools/calls (and as many pings) sent to our HTTP server and to the bare mcp-go reference, per round")
+	flag.IntVar(&o.cpuRequests, "cpu-requests", 5000, "CPU per request: tools/calls sent to our HTTP server and to both bare mcp-go references (and as many pings to ours and the text one), per round")
 	flag.IntVar(&o.cpuCallers, "cpu-callers", 8, "CPU per request: concurrent callers")
-	flag.IntVar(&o.cpuRounds, "cpu-rounds", 3, "CPU per request: rounds, alternating which server goes first")
+	flag.IntVar(&o.cpuRounds, "cpu-rounds", 3, "CPU per request: rounds, rotating which server goes first")
 	flag.IntVar(&o.sessions, "sessions", 1000, "stateful sessions opened for the per-session memory")
 	flag.StringVar(&o.peer, "peer", "", "a peer stdio MCP server to measure side by side, as a shell command, e.g. 'npx -y telnyx-mcp@7.17.0'")
 	flag.IntVar(&o.peerRuns, "peer-runs", 5, "cold starts of the peer")
