@@ -157,6 +157,9 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if msg != nil {
+		ctx = withAdmitted(ctx, &admitted{msg: msg, body: body})
+	}
 	r = r.WithContext(ctx)
 	if body != nil {
 		r.Body = io.NopCloser(bytes.NewReader(body))

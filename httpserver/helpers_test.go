@@ -208,6 +208,13 @@ func (c countingTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // token mode, none in key mode) reporting to the server's Metrics.
 func startServer(t *testing.T, up *upstream, mod func(*Config)) *testServer {
 	t.Helper()
+	return startServerThen(t, up, mod, nil)
+}
+
+// startServerThen is startServer with a last change to the built Server,
+// made before it serves.
+func startServerThen(t *testing.T, up *upstream, mod func(*Config), then func(*Server)) *testServer {
+	t.Helper()
 	audit := &syncBuffer{}
 	cfg := Config{
 		Version:   "test",
@@ -233,6 +240,9 @@ func startServer(t *testing.T, up *upstream, mod func(*Config)) *testServer {
 	}
 	srv, err := New(cfg)
 	require.NoError(t, err)
+	if then != nil {
+		then(srv)
+	}
 	served := &atomic.Int64{}
 	srv.mcpWrite = countingTransport{srv.mcpWrite, served}
 	if srv.mcpRead != nil {

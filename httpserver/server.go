@@ -334,7 +334,12 @@ func (s *Server) newMCP(deps tools.Deps, all []tools.Tool, sel tools.Selection) 
 			server.WithSessionIdManagerResolver(sessionResolver{store: s.sessions}),
 			server.WithSessionIdleTTL(s.cfg.SessionIdleTTL))
 	}
-	return server.NewStreamableHTTPServer(mcpSrv, opts...), nil
+	h := server.NewStreamableHTTPServer(mcpSrv, opts...)
+	t := mcpHandler{StreamableHTTPServer: h}
+	if s.cfg.Stateless {
+		t.direct = newDirectCalls(mcpSrv, h, selected)
+	}
+	return t, nil
 }
 
 // clientFor is the tools' ClientFunc: the caller's own key in key mode,
@@ -427,8 +432,8 @@ func (s *Server) Close() {
 	})
 }
 
-// mcpTransport is what the guard hands an admitted request to: mcp-go's
-// StreamableHTTPServer.
+// mcpTransport is what the guard hands an admitted request to: a
+// mcpHandler (direct.go).
 type mcpTransport interface {
 	http.Handler
 	Shutdown(context.Context) error
