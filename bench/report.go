@@ -164,7 +164,7 @@ func (r *report) write(w io.Writer) {
 		fmt.Fprintf(w, "- %d stdio calls failed; first: %s\n", r.calls.stdioErrors, r.calls.firstStdioNote)
 	}
 	if r.perRequest != nil {
-		fmt.Fprintf(w, "- CPU per request: each server's process CPU time (user + system, /proc/PID/stat) over %s requests from %d callers after %s warm-up ones, in %s alternating which server goes first. The reference is a bare mcp-go StreamableHTTPServer, stateless, with one tool making the same upstream GET and returning its body as text (bench/reference.go); its ratio column is ours/reference, not peer/ours.\n",
+		fmt.Fprintf(w, "- CPU per request: each server's process CPU time (user + system, /proc/PID/stat) over %s requests from %d callers after %s warm-up ones, in %s rotating which server goes first. The references are bare mcp-go StreamableHTTPServers, stateless, each with one tool making the same upstream GET: one returns the body as text, the other decodes it into the same API types and returns it as structured content, as mcp-go's typed tools do (bench/reference.go); their ratio column is ours/reference, not peer/ours.\n",
 			thousands(r.perRequest.requests), r.perRequest.callers, thousands(max(r.perRequest.requests/10, 10)), plural(len(r.perRequest.rounds), "round"))
 	}
 	fmt.Fprintf(w, "- Upstream: telnyxfake over HTTP on 127.0.0.1, seeded, in a process of its own. KB = 1,000 bytes, MB = 1,000,000 bytes. RSS is VmHWM from /proc/PID/status.\n")
