@@ -149,20 +149,26 @@ func describe(ve *sjson.ValidationError) string {
 }
 
 // missingInEach returns the property each branch of an anyOf misses, when
-// every branch failed only for a missing property; nil otherwise.
+// every branch failed only for a missing property or an empty one (an
+// update's empty URI is no change); nil otherwise.
 func missingInEach(branches []*sjson.ValidationError) []string {
 	var names []string
 	for _, b := range branches {
-		req, ok := b.ErrorKind.(*kind.Required)
-		if !ok {
-			if len(b.Causes) != 1 {
-				return nil
-			}
-			if req, ok = b.Causes[0].ErrorKind.(*kind.Required); !ok {
-				return nil
-			}
+		e := b
+		if len(e.Causes) == 1 {
+			e = e.Causes[0]
 		}
-		names = append(names, req.Missing...)
+		switch k := e.ErrorKind.(type) {
+		case *kind.Required:
+			names = append(names, k.Missing...)
+		case *kind.MinLength:
+			if len(e.InstanceLocation) == 0 {
+				return nil
+			}
+			names = append(names, e.InstanceLocation[len(e.InstanceLocation)-1])
+		default:
+			return nil
+		}
 	}
 	return names
 }

@@ -64,16 +64,25 @@ var inputRules = map[reflect.Type]string{
 		 "then":{"required":["redirect_uris"],"properties":{"redirect_uris":{"minItems":1}}}},
 		{"if":{"required":["client_type"],"properties":{"client_type":{"const":"public"}}},
 		 "then":{"properties":{"allowed_grant_types":{"items":{"enum":["authorization_code","refresh_token"]}}}}}]}`,
-	// An update changes something.
+	// An update changes something: an empty URI is no change (it is left
+	// out of the request).
 	reflect.TypeFor[UpdateClientInput](): `{"anyOf":[{"required":["name"]},{"required":["allowed_scopes"]},
 		{"required":["allowed_grant_types"]},{"required":["redirect_uris"]},{"required":["require_pkce"]},
-		{"required":["logo_uri"]},{"required":["policy_uri"]},{"required":["tos_uri"]}]}`,
-	// RFC 6749 §4.1.3 and §6: each grant's own fields.
+		{"required":["logo_uri"],"properties":{"logo_uri":{"minLength":1}}},
+		{"required":["policy_uri"],"properties":{"policy_uri":{"minLength":1}}},
+		{"required":["tos_uri"],"properties":{"tos_uri":{"minLength":1}}}]}`,
+	// RFC 6749 §4.1.3 and §6: each grant's own fields, not empty. A client
+	// secret needs a client_id that is not empty either (an empty one means
+	// the server's own client).
 	reflect.TypeFor[TokenInput](): `{"allOf":[
-		{"if":{"required":["grant_type"],"properties":{"grant_type":{"const":"authorization_code"}}},"then":{"required":["code","redirect_uri"]}},
-		{"if":{"required":["grant_type"],"properties":{"grant_type":{"const":"refresh_token"}}},"then":{"required":["refresh_token"]}}],
-		"dependentRequired":{"client_secret":["client_id"]}}`,
-	reflect.TypeFor[IntrospectInput](): `{"dependentRequired":{"client_secret":["client_id"]}}`,
+		{"if":{"required":["grant_type"],"properties":{"grant_type":{"const":"authorization_code"}}},
+		 "then":{"required":["code","redirect_uri"],"properties":{"code":{"minLength":1},"redirect_uri":{"minLength":1}}}},
+		{"if":{"required":["grant_type"],"properties":{"grant_type":{"const":"refresh_token"}}},
+		 "then":{"required":["refresh_token"],"properties":{"refresh_token":{"minLength":1}}}}],
+		"dependentRequired":{"client_secret":["client_id"]},
+		"dependentSchemas":{"client_secret":{"properties":{"client_id":{"minLength":1}}}}}`,
+	reflect.TypeFor[IntrospectInput](): `{"dependentRequired":{"client_secret":["client_id"]},
+		"dependentSchemas":{"client_secret":{"properties":{"client_id":{"minLength":1}}}}}`,
 	// RFC 7636: a method without a challenge means nothing, and no_pkce
 	// with a challenge contradicts itself.
 	reflect.TypeFor[AuthorizeURLInput](): `{"dependentRequired":{"code_challenge_method":["code_challenge"]},
@@ -88,13 +97,25 @@ func reflectSchema(t *testing.T, role schemaRole, typ reflect.Type) string {
 	if role == outputRole {
 		trimOutput(s)
 	}
-	if rules, ok := inputRules[typ]; ok && role == inputRole {
+	rules, withRules := inputRules[typ]
+	if withRules && role == inputRole {
 		var extra jsonschema.Schema
 		require.NoError(t, json.Unmarshal([]byte(rules), &extra), "rules of %s", typ)
-		s.AllOf, s.AnyOf, s.DependentRequired, s.If, s.Then = extra.AllOf, extra.AnyOf, extra.DependentRequired, extra.If, extra.Then
+		s.AllOf, s.AnyOf, s.DependentRequired, s.DependentSchemas, s.If, s.Then =
+			extra.AllOf, extra.AnyOf, extra.DependentRequired, extra.DependentSchemas, extra.If, extra.Then
 	}
 	b, err := json.Marshal(s)
 	require.NoError(t, err, "schema of %s", typ)
+	if withRules && role == inputRole {
+		// A keyword of the rules that the copy above leaves out would be
+		// dropped without a word: every one must reach the schema.
+		var want, got map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal([]byte(rules), &want))
+		require.NoError(t, json.Unmarshal(b, &got))
+		for k := range want {
+			require.Contains(t, got, k, "the rules of %s name %s, which reflectSchema does not copy", typ, k)
+		}
+	}
 	return string(b)
 }
 
