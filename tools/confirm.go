@@ -169,9 +169,11 @@ func refusal(ans *mcp.ElicitationResult) string {
 // elicit, else a preview that asks for `confirm`. It returns nil when the
 // call already carries the target's id in `confirm`.
 func (tc *toolCall) question(ctx context.Context, confirmArg, subject string, t *target) *mcp.CallToolResult {
-	// The details come from the API: the user must read them as they are,
-	// without control, zero-width or bidi characters (or line breaks that
-	// would forge lines of the question).
+	// The action and the details hold what the API said (a name, an id):
+	// the user must read them as they are, without control, zero-width or
+	// bidi characters (or line breaks that would forge lines of the
+	// question).
+	t.action, t.effect = safetext.Sanitize(t.action), safetext.Sanitize(t.effect)
 	for i, d := range t.details {
 		t.details[i] = safetext.Sanitize(d)
 	}
