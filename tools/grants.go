@@ -41,12 +41,6 @@ type GrantIDInput struct {
 	GrantID string `json:"grant_id" jsonschema:"minLength=1,maxLength=256,pattern=^[A-Za-z0-9_~-]+(\\.[A-Za-z0-9_~-]+)*$" jsonschema_description:"From list_oauth_grants."`
 }
 
-// validate checks the id as the client will, so that the error names the
-// argument the model sent (the client calls it "id").
-func (in GrantIDInput) validate() error {
-	return telnyxapi.CheckPathValue("grant_id", in.GrantID, telnyxapi.MaxIDLength)
-}
-
 // GetOAuthGrant fetches one grant.
 func GetOAuthGrant(d Deps) Tool {
 	return define(d, spec{

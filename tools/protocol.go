@@ -241,23 +241,14 @@ func RegisterOAuthClient(d Deps) Tool {
 	})
 }
 
-// maxConsentToken caps a consent token. It goes into a URL path, where a
-// long value is a smuggling vector rather than a token: opaque tokens are a
-// few dozen characters, and a signed JWT with the claims of one consent
-// request (client, redirect URI, scopes, expiry) fits well below it.
-const maxConsentToken = 900
-
-// ConsentTokenInput names a consent request.
+// ConsentTokenInput names a consent request. The token goes into a URL
+// path even where the request carries it in a body, so its schema holds it
+// to the path-value rule, capped at 900 characters: longer, it is a
+// smuggling vector rather than a token (opaque tokens are a few dozen
+// characters, and a signed JWT with the claims of one consent request fits
+// well below it).
 type ConsentTokenInput struct {
 	ConsentToken string `json:"consent_token" jsonschema:"minLength=1,maxLength=900,pattern=^[A-Za-z0-9_~-]+(\\.[A-Za-z0-9_~-]+)*$" jsonschema_description:"From the consent page URL."`
-}
-
-// validate checks the token as a path value even where it travels in a body
-// (submit_oauth_consent), so that ".", ".." or control characters are refused
-// before anything is sent, whether or not the confirmation gate reads the
-// consent first.
-func (in ConsentTokenInput) validate() error {
-	return telnyxapi.CheckPathValue("consent_token", in.ConsentToken, maxConsentToken)
 }
 
 // GetOAuthConsent describes a pending consent request.
