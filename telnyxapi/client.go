@@ -327,8 +327,8 @@ func (c *Client) do(ctx context.Context, cl *operation, out any) (int, http.Head
 			}
 			continue
 		}
-		wait, asked := retryAfter(header, time.Now())
-		if !asked {
+		wait := apiErr.RetryAfter
+		if !apiErr.retryAsked {
 			wait = c.backoff(attempt)
 		}
 		if wait > c.cfg.MaxRetryWait || !fitsDeadline(ctx, wait) {
@@ -373,9 +373,7 @@ func (c *Client) check(ctx context.Context, cl *operation, status int, header ht
 		return status, header, &RedirectError{Operation: cl.op, Status: status, Location: safetext.Clip(scrub(safetext.Sanitize(redactLocation(header.Get("Location")))), 300)}
 	}
 	apiErr := parseAPIError(cl.op, status, header, body, scrub)
-	if wait, asked := retryAfter(header, time.Now()); asked {
-		apiErr.RetryAfter = wait
-	}
+	apiErr.RetryAfter, apiErr.retryAsked = retryAfter(header, time.Now())
 	return status, header, apiErr
 }
 

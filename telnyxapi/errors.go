@@ -40,6 +40,9 @@ type APIError struct {
 
 	// RetryAfter is how long the API asked the caller to wait, when it said.
 	RetryAfter time.Duration
+	// retryAsked: the answer had a Retry-After the client could read (0
+	// included: "now").
+	retryAsked bool
 
 	// AfterAmbiguousAttempt is set on the 404 that ends a delete whose
 	// earlier attempt may have reached the server (a lost connection, a
