@@ -20,7 +20,8 @@ type policy struct {
 	// effect of doing it once.
 	replay bool
 	// ambiguous says how a failure is reported when an attempt may have
-	// taken effect.
+	// taken effect. Only reportUnknown goes with replay false (policy_test
+	// holds the table to that).
 	ambiguous report
 }
 
@@ -91,8 +92,11 @@ const (
 
 // classify decides what follows an attempt of an operation with policy p,
 // from the error check made of it (nil for a usable answer). canRefresh says
-// whether a new bearer token could be fetched. It is the only place where a
-// status or a transport error is weighed against the policy.
+// whether a new bearer token could be fetched. Each column of the policy is
+// read here: retry for a 429 or a 401, replay for an attempt that may have
+// taken effect, and ambiguous for when to stop with an OutcomeUnknownError;
+// Client.failure reads ambiguous once more, to mark a delete's final 404 as
+// likely done.
 func classify(p policy, err error, canRefresh bool) verdict {
 	if err == nil {
 		return finish
@@ -105,7 +109,7 @@ func classify(p policy, err error, canRefresh bool) verdict {
 		switch {
 		case send.callEnded:
 			// The caller's deadline or cancellation: nothing is sent again.
-			if !p.replay {
+			if p.ambiguous == reportUnknown {
 				return finishUnknown
 			}
 			return finish
@@ -113,8 +117,10 @@ func classify(p policy, err error, canRefresh bool) verdict {
 			return retryClean
 		case p.replay:
 			return retryAmbiguous
+		case p.ambiguous == reportUnknown:
+			return finishUnknown
 		}
-		return finishUnknown
+		return finish
 	case errors.As(err, &api):
 		switch {
 		case api.Status == http.StatusUnauthorized && canRefresh && p.retry:
@@ -125,14 +131,14 @@ func classify(p policy, err error, canRefresh bool) verdict {
 			return retryClean
 		case ambiguousStatus(api.Status) && p.replay:
 			return retryAmbiguous
-		case !p.replay && (api.Status == http.StatusRequestTimeout || api.Status >= 500):
+		case p.ambiguous == reportUnknown && (api.Status == http.StatusRequestTimeout || api.Status >= 500):
 			return finishUnknown
 		}
 		return finish
 	case errors.As(err, &resp):
 		// The server answered, so the call took effect, but its answer
 		// (perhaps the only copy of a secret) is lost.
-		if !p.replay {
+		if p.ambiguous == reportUnknown {
 			return finishUnknown
 		}
 	}
