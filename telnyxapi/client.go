@@ -373,6 +373,7 @@ func (c *Client) check(ctx context.Context, cl *operation, status int, header ht
 		return status, header, &RedirectError{Operation: cl.op, Status: status, Location: safetext.Clip(scrub(safetext.Sanitize(redactLocation(header.Get("Location")))), 300)}
 	}
 	apiErr := parseAPIError(cl.op, status, header, body, scrub)
+	apiErr.ClientAuth = cl.auth != authNone && !c.usesBearer(cl)
 	apiErr.RetryAfter, apiErr.retryAsked = retryAfter(header, time.Now())
 	return status, header, apiErr
 }

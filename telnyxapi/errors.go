@@ -38,6 +38,11 @@ type APIError struct {
 	// Excerpt is a sanitized piece of a body that was not an error object.
 	Excerpt string
 
+	// ClientAuth: the request authenticated as an OAuth client (its
+	// client_id and secret), not with the API key or a bearer token, so a
+	// 401 refuses the client's credentials.
+	ClientAuth bool
+
 	// RetryAfter is how long the API asked the caller to wait, when it said.
 	RetryAfter time.Duration
 	// retryAsked: the answer had a Retry-After the client could read (0

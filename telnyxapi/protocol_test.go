@@ -345,7 +345,16 @@ func TestIntrospect(t *testing.T) {
 		_, err := c.Introspect(t.Context(), "INTROSPECTCANARY", ClientAuth{ClientID: "cid", ClientSecret: "csecret"})
 		apiErr := requireAPIError(t, err, 401)
 		assert.Equal(t, "invalid_client", apiErr.Code)
+		assert.True(t, apiErr.ClientAuth, "the client's credentials were refused")
 		assert.Equal(t, 1, f.count())
+	})
+	t.Run("401 without a client refuses the API key", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, map[string]http.HandlerFunc{"POST /v2/oauth/introspect": respond(401, `{"errors":[{"code":"10009","title":"Authentication failed"}]}`)})
+		c := newClient(t, f.base(), nil)
+		_, err := c.Introspect(t.Context(), "INTROSPECTCANARY", ClientAuth{})
+		apiErr := requireAPIError(t, err, 401)
+		assert.False(t, apiErr.ClientAuth, "sent with the API key, not as a client")
 	})
 	t.Run("read-only, so retried after a 503", func(t *testing.T) {
 		t.Parallel()

@@ -277,10 +277,8 @@ func (d Deps) errorResult(s *spec, err error) *mcp.CallToolResult {
 
 func statusHint(s *spec, creds CredentialSource, e *telnyxapi.APIError) string {
 	switch {
-	case e.Status == http.StatusUnauthorized && e.Operation == "ExchangeOAuthToken":
+	case e.Status == http.StatusUnauthorized && e.ClientAuth:
 		return "Telnyx refused the OAuth client's credentials: check them, or " + creds.clientAuth() + "."
-	case e.Status == http.StatusUnauthorized && e.Operation == "IntrospectOAuthToken":
-		return "Telnyx refused the OAuth client's credentials (or, with no client, the API key): check them, or " + creds.clientAuth() + ". Without a client: " + creds.keyRefused()
 	case e.Status == http.StatusUnauthorized:
 		return creds.keyRefused()
 	case e.Status == http.StatusForbidden:

@@ -19,7 +19,9 @@ import (
 func TestCredentialHints(t *testing.T) {
 	t.Parallel()
 	keyRefused := &telnyxapi.APIError{Operation: "ListOAuthClients", Status: http.StatusUnauthorized}
-	clientRefused := &telnyxapi.APIError{Operation: "ExchangeOAuthToken", Status: http.StatusUnauthorized}
+	clientRefused := &telnyxapi.APIError{Operation: "ExchangeOAuthToken", Status: http.StatusUnauthorized, ClientAuth: true}
+	// Introspection without a client is sent with the API key: a 401 refuses the key.
+	introspectKeyRefused := &telnyxapi.APIError{Operation: "IntrospectOAuthToken", Status: http.StatusUnauthorized}
 	noClient := fmt.Errorf("wrapped: %w", telnyxapi.ErrNoClientAuth)
 	tests := []struct {
 		source   CredentialSource
@@ -30,6 +32,7 @@ func TestCredentialHints(t *testing.T) {
 		{CredentialsFromEnvironment, keyRefused, []string{"TELNYX_API_KEY"}, nil},
 		{CredentialsFromEnvironment, noClient, []string{"client_id", "TELNYX_CLIENT_ID"}, nil},
 		{CredentialsFromEnvironment, clientRefused, []string{"client_id", "TELNYX_CLIENT_ID"}, []string{"TELNYX_API_KEY"}},
+		{CredentialsFromEnvironment, introspectKeyRefused, []string{"TELNYX_API_KEY"}, []string{"OAuth client's credentials"}},
 		{CredentialsFromCaller, keyRefused, []string{"bearer"}, []string{"TELNYX_"}},
 		{CredentialsFromCaller, noClient, []string{"client_id", "client_secret"}, []string{"TELNYX_"}},
 		{CredentialsFromCaller, clientRefused, []string{"client_id", "client_secret"}, []string{"TELNYX_"}},
