@@ -734,27 +734,6 @@ func redactLocation(loc string) string {
 	if err != nil {
 		return "[unparseable URL]"
 	}
-	mask := func(raw string) (string, bool) {
-		q, err := url.ParseQuery(raw)
-		if err != nil {
-			return "[redacted]", true
-		}
-		changed := false
-		for _, name := range safetext.SecretParams {
-			if vs, ok := q[name]; ok {
-				for i := range vs {
-					vs[i] = "[redacted]"
-				}
-				changed = true
-			}
-		}
-		return q.Encode(), changed
-	}
-	if q, changed := mask(u.RawQuery); changed {
-		u.RawQuery = q
-	}
-	if f, changed := mask(u.Fragment); changed {
-		u.Fragment, u.RawFragment = f, ""
-	}
+	safetext.MaskURLParams(u, func(string) string { return "[redacted]" })
 	return u.String()
 }

@@ -9,25 +9,14 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi"
 )
 
-// redactURL masks the values of secret query parameters in a URL.
+// redactURL masks the values of secret parameters in a URL, in its query
+// or its fragment, and a consent token in its path.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "[unparseable URL]"
 	}
-	q := u.Query()
-	changed := false
-	for _, name := range safetext.SecretParams {
-		if vs, ok := q[name]; ok {
-			for i := range vs {
-				vs[i] = safetext.Mask(vs[i])
-			}
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
+	safetext.MaskURLParams(u, safetext.Mask)
 	// The consent page carries its token in the path on some deployments.
 	if i := strings.Index(u.Path, "/consent/"); i >= 0 {
 		u.Path = u.Path[:i] + "/consent/" + safetext.Mask(u.Path[i+len("/consent/"):])

@@ -1,7 +1,7 @@
 // Package safetext holds the one rule for each small job on text the server
 // shows and on the secrets it makes or hides: clipping, flattening to one
-// line, removing invisible characters, masking, random strings and the PKCE
-// S256 challenge. Every package that needs one of these calls it here, so
+// line, removing invisible characters, masking (secret URL parameters
+// included), random strings and the PKCE S256 challenge. Every package that needs one of these calls it here, so
 // that two copies cannot drift apart.
 package safetext
 
@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -133,6 +134,44 @@ func Mask(secret string) string {
 // the PKCE verifier and a client secret (RFC 6749 §4.1.2, §4.2.2; RFC 7636
 // §4.5).
 var SecretParams = []string{"code", "consent_token", "token", "access_token", "refresh_token", "id_token", "code_verifier", "client_secret"}
+
+// MaskURLParams replaces, in u's query and fragment, the value of every
+// parameter SecretParams names with mask(value). A query or fragment that
+// does not parse as parameters, and names one of them, is replaced whole by
+// mask of it: which part is the secret cannot be told. One that names none
+// is left as it is.
+func MaskURLParams(u *url.URL, mask func(string) string) {
+	masked := func(raw string) (string, bool) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			lower := strings.ToLower(raw)
+			for _, name := range SecretParams {
+				if strings.Contains(lower, name+"=") {
+					return mask(raw), true
+				}
+			}
+			return raw, false
+		}
+		changed := false
+		for _, name := range SecretParams {
+			for i, v := range q[name] {
+				q[name][i] = mask(v)
+				changed = true
+			}
+		}
+		return q.Encode(), changed
+	}
+	if q, changed := masked(u.RawQuery); changed {
+		u.RawQuery = q
+	}
+	if f, changed := masked(u.EscapedFragment()); changed {
+		if frag, err := url.PathUnescape(f); err == nil {
+			u.Fragment, u.RawFragment = frag, f
+		} else {
+			u.Fragment, u.RawFragment = f, ""
+		}
+	}
+}
 
 // Random returns n random bytes, base64url-encoded without padding: 32
 // bytes give the 43 characters RFC 7636 §4.1 asks of a code verifier.

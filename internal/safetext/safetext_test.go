@@ -2,6 +2,8 @@ package safetext
 
 import (
 	"encoding/base64"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -166,5 +168,24 @@ func TestS256(t *testing.T) {
 			t.Parallel()
 			assert.Equal(t, tc.challenge, S256(tc.verifier))
 		})
+	}
+}
+
+func TestMaskURLParams(t *testing.T) {
+	t.Parallel()
+	mask := func(v string) string { return "<" + strconv.Itoa(len(v)) + ">" }
+	for in, want := range map[string]string{
+		"https://app.example/cb?code=abc&state=xyz":            "https://app.example/cb?code=%3C3%3E&state=xyz",
+		"https://app.example/cb#access_token=t0k&token_type=b": "https://app.example/cb#access_token=%3C3%3E&token_type=b",
+		"https://app.example/cb?state=only":                    "https://app.example/cb?state=only",
+		// Unparseable (a bad escape), naming a secret: masked whole.
+		"https://app.example/cb?code=abc%zz&state=x": "https://app.example/cb?<19>",
+		// Unparseable, naming none: left alone.
+		"https://app.example/cb?note=a;b": "https://app.example/cb?note=a;b",
+	} {
+		u, err := url.Parse(in)
+		require.NoError(t, err)
+		MaskURLParams(u, mask)
+		assert.Equal(t, want, u.String(), in)
 	}
 }
