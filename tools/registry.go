@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -20,8 +21,13 @@ func All(d Deps) []Tool {
 // generated reports the first tool whose schema schemas_generated.go lacks.
 func generated(all []Tool) error {
 	for _, t := range all {
-		if t.ungenerated != "" {
-			return fmt.Errorf("%s was never generated: run go generate ./...", t.ungenerated)
+		for _, s := range []struct {
+			role schemaRole
+			typ  reflect.Type
+		}{{inputRole, t.inType}, {outputRole, t.outType}} {
+			if schemaOf(s.role, s.typ) == nil {
+				return fmt.Errorf("the %s schema of %s (%s) was never generated: run go generate ./...", s.role, t.Name(), s.typ)
+			}
 		}
 	}
 	return nil

@@ -72,9 +72,6 @@ type Tool struct {
 
 	// inType and outType are the Go types the schemas are generated from.
 	inType, outType reflect.Type
-	// ungenerated names a schema schemas_generated.go lacks, "" when it has
-	// both.
-	ungenerated string
 }
 
 // Name is the tool's name.
@@ -180,12 +177,11 @@ func report[Out any](tc *toolCall, out *Out, err error) *mcp.CallToolResult {
 func build[In, Out any](d Deps, s spec, confirms bool, run func(ctx context.Context, tc *toolCall, in *In) *mcp.CallToolResult) Tool {
 	inType, outType := reflect.TypeFor[In](), reflect.TypeFor[Out]()
 	input, output := schemaOf(inputRole, inType), schemaOf(outputRole, outType)
-	var ungenerated string
-	switch {
-	case input == nil:
-		input, ungenerated = placeholderSchema, "the input schema of "+s.name+" ("+inType.String()+")"
-	case output == nil:
-		output, ungenerated = placeholderSchema, "the output schema of "+s.name+" ("+outType.String()+")"
+	if input == nil {
+		input = placeholderSchema // All refuses the tool (generated)
+	}
+	if output == nil {
+		output = placeholderSchema
 	}
 	def := mcp.NewToolWithRawSchema(s.name, s.description, input)
 	def.Title = s.title
@@ -223,7 +219,7 @@ func build[In, Out any](d Deps, s spec, confirms bool, run func(ctx context.Cont
 		return run(ctx, &toolCall{deps: d, spec: sp, client: client, req: req}, in), nil
 	}
 	return Tool{Definition: def, Handler: handler, Toolset: s.toolset, Confirms: confirms,
-		inType: inType, outType: outType, ungenerated: ungenerated}
+		inType: inType, outType: outType}
 }
 
 // decodeArguments checks a call's arguments against the advertised schema,
