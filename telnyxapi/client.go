@@ -577,7 +577,7 @@ func (c *Client) decode(cl *operation, status int, header http.Header, body []by
 		return &ResponseError{
 			Operation:   cl.op,
 			Status:      status,
-			RequestID:   safetext.Clip(safetext.Sanitize(header.Get("X-Request-Id")), 100),
+			RequestID:   requestID(header),
 			ContentType: safetext.Clip(safetext.Sanitize(header.Get("Content-Type")), 100),
 			Excerpt:     excerpt(header.Get("Content-Type"), body, scrub),
 			Reason:      reason,

@@ -215,9 +215,15 @@ type errorBody struct {
 	InvalidFields    map[string][]string `json:"invalid_fields"`
 }
 
+// requestID is an answer's X-Request-Id, for Telnyx support, made safe to
+// show: it comes from the network like any other header.
+func requestID(h http.Header) string {
+	return safetext.Clip(safetext.Sanitize(h.Get("X-Request-Id")), 100)
+}
+
 // parseAPIError builds the APIError of a non-2xx response body.
 func parseAPIError(op string, status int, header http.Header, body []byte, scrub func(string) string) *APIError {
-	e := &APIError{Operation: op, Status: status, RequestID: safetext.Clip(safetext.Sanitize(header.Get("X-Request-Id")), 100)}
+	e := &APIError{Operation: op, Status: status, RequestID: requestID(header)}
 	var eb errorBody
 	if isJSON(header.Get("Content-Type"), body) && json.Unmarshal(body, &eb) == nil && (len(eb.Errors) > 0 || eb.Error != "") {
 		if len(eb.Errors) > 0 {
