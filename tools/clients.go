@@ -166,47 +166,46 @@ type UpdateClientInput struct {
 	AllowedScopes     []string `json:"allowed_scopes,omitempty" jsonschema:"minItems=1,maxItems=50,uniqueItems=true" jsonschema_description:"From scopes_supported of get_oauth_server_metadata."`
 	AllowedGrantTypes []string `json:"allowed_grant_types,omitempty" jsonschema:"minItems=1,maxItems=3,uniqueItems=true,enum=client_credentials,enum=authorization_code,enum=refresh_token"`
 	clientOptions
-	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only without elicitation, when redirect URIs, scopes, grant types or PKCE change: the client_id, once the user approved."`
+	Confirm string `json:"confirm,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only without elicitation, when redirect URIs, scopes or grant types change or PKCE is turned off: the client_id, once the user approved."`
 }
 
-// takeover lists the fields of an update that change who can obtain this
-// client's tokens, or what they can do with them: new redirect URIs
-// receive every future authorization code, wider scopes and grant types
-// widen what a code or token buys, and dropping PKCE lets a stolen code be
-// redeemed. Such an update is confirmed by the user like a delete; a name
-// or logo change is not.
+// takeover reports whether an update changes who can obtain this client's
+// tokens, or what they can do with them: new redirect URIs receive every
+// future authorization code, wider scopes and grant types widen what a code
+// or token buys, and dropping PKCE lets a stolen code be redeemed. Such an
+// update is confirmed by the user like a delete; a name or logo change is
+// not.
 func (in *UpdateClientInput) takeover() bool {
-	f := in
-	return f.RedirectURIs != nil || f.AllowedScopes != nil || f.AllowedGrantTypes != nil ||
-		(f.RequirePKCE != nil && !*f.RequirePKCE)
+	return in.RedirectURIs != nil || in.AllowedScopes != nil || in.AllowedGrantTypes != nil || in.dropsPKCE()
 }
 
-// changeSubject binds a confirmation to the exact change: the client and a
-// digest of the new values, so that an approval of one set of redirect
-// URIs cannot be replayed for another.
+// dropsPKCE reports whether the update turns require_pkce off.
+func (in *UpdateClientInput) dropsPKCE() bool { return in.RequirePKCE != nil && !*in.RequirePKCE }
+
+// changeSubject binds a confirmation to the exact change: the client and
+// the new values, so that an approval of one set of redirect URIs cannot be
+// replayed for another (the confirmation signs a digest of it).
 func (in *UpdateClientInput) changeSubject() string {
-	f := in
-	b, _ := json.Marshal([]any{f.RedirectURIs, f.AllowedScopes, f.AllowedGrantTypes, f.RequirePKCE})
-	return in.ClientID + "\x00" + digest(string(b))
+	b, _ := json.Marshal([]any{in.RedirectURIs, in.AllowedScopes, in.AllowedGrantTypes, in.RequirePKCE})
+	return in.ClientID + "\x00" + string(b)
 }
 
 // changeLines shows each changed takeover field as current → new.
 func (in *UpdateClientInput) changeLines(cur *OAuthClient) []string {
-	f := in
 	var lines []string
 	change := func(field string, from, to []string) {
 		lines = append(lines, field+": "+listOrNone(from)+" → "+listOrNone(to))
 	}
-	if f.RedirectURIs != nil {
-		change("redirect_uris", cur.RedirectURIs, f.RedirectURIs)
+	if in.RedirectURIs != nil {
+		change("redirect_uris", cur.RedirectURIs, in.RedirectURIs)
 	}
-	if f.AllowedScopes != nil {
-		change("allowed_scopes", cur.AllowedScopes, f.AllowedScopes)
+	if in.AllowedScopes != nil {
+		change("allowed_scopes", cur.AllowedScopes, in.AllowedScopes)
 	}
-	if f.AllowedGrantTypes != nil {
-		change("allowed_grant_types", cur.AllowedGrantTypes, f.AllowedGrantTypes)
+	if in.AllowedGrantTypes != nil {
+		change("allowed_grant_types", cur.AllowedGrantTypes, in.AllowedGrantTypes)
 	}
-	if f.RequirePKCE != nil && !*f.RequirePKCE {
+	if in.dropsPKCE() {
 		lines = append(lines, "require_pkce: "+strconv.FormatBool(cur.RequirePKCE)+" → false")
 	}
 	return lines
@@ -214,15 +213,14 @@ func (in *UpdateClientInput) changeLines(cur *OAuthClient) []string {
 
 // changeEffect says what the user hands over by approving.
 func (in *UpdateClientInput) changeEffect() string {
-	f := in
 	var say []string
-	if f.RedirectURIs != nil {
+	if in.RedirectURIs != nil {
 		say = append(say, "The new redirect URIs receive every future authorization code of this client.")
 	}
-	if f.AllowedScopes != nil || f.AllowedGrantTypes != nil {
+	if in.AllowedScopes != nil || in.AllowedGrantTypes != nil {
 		say = append(say, "Scopes and grant types decide what its tokens can do.")
 	}
-	if f.RequirePKCE != nil && !*f.RequirePKCE {
+	if in.dropsPKCE() {
 		say = append(say, "Without PKCE, a stolen authorization code can be redeemed.")
 	}
 	return strings.Join(say, " ")
@@ -245,7 +243,7 @@ func UpdateOAuthClient(d Deps) Tool {
 		// The current client is read at most once: for the PKCE rule (which
 		// depends on its type) and for the question (current → new).
 		current := sync.OnceValues(func() (*OAuthClient, error) { return tc.client.GetClient(ctx, in.ClientID) })
-		if in.RequirePKCE != nil && !*in.RequirePKCE && !d.AllowInsecureOAuth {
+		if in.dropsPKCE() && !d.AllowInsecureOAuth {
 			cur, err := current()
 			if err != nil {
 				return nil, err
