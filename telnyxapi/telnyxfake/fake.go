@@ -543,7 +543,7 @@ var routes = []routeDef{
 
 // Operations lists, sorted, the operation names the fake routes: the names RequestsFor and a
 // Gateway are given.
-func (f *Fake) Operations() []string {
+func Operations() []string {
 	ops := make([]string, 0, len(routes))
 	for _, rd := range routes {
 		ops = append(ops, rd.op)

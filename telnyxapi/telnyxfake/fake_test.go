@@ -224,7 +224,7 @@ func TestGatewayServesAfterTheLog(t *testing.T) {
 
 func TestOperations(t *testing.T) {
 	t.Parallel()
-	ops := New(Options{}).Operations()
+	ops := Operations()
 	assert.True(t, slices.IsSorted(ops))
 	assert.Len(t, ops, 18, "the 17 API operations and the consent page")
 	assert.Contains(t, ops, OpConsentPage)
