@@ -192,7 +192,7 @@ func runOnly(o options, ours server, bin string, fake *fakeProc, progress func(s
 			if err != nil {
 				return err
 			}
-			progress("start: median %s p99 %s, idle VmHWM %s, tools/list %d B", median(f.start), p99(f.start), mb(float64(medianInt(f.idleHWM))), f.listBytes)
+			progress("start: median %s p99 %s, idle VmHWM %s, tools/list %d B", median(f.start), p99(f.start), mb(float64(median(f.idleHWM))), f.listBytes)
 		case "calls":
 			f, err := measureCalls(ours, fake, o.calls, o.warmup, time.Now().Add(60*time.Second))
 			if err != nil {
@@ -211,11 +211,10 @@ func runOnly(o options, ours server, bin string, fake *fakeProc, progress func(s
 			if err != nil {
 				return err
 			}
+			calls, structCalls, pings := f.ratios()
 			for i, r := range f.rounds {
 				progress("cpu round %d: tools/call ours %s, text ref %s (%.2fx), structured ref %s (%.2fx); ping ours %s ref %s (%.2fx)", i+1,
-					us(r.oursCall), us(r.refCall), float64(r.oursCall)/float64(r.refCall),
-					us(r.structCall), float64(r.oursCall)/float64(r.structCall),
-					us(r.oursPing), us(r.refPing), float64(r.oursPing)/float64(r.refPing))
+					us(r.oursCall), us(r.refCall), calls[i], us(r.structCall), structCalls[i], us(r.oursPing), us(r.refPing), pings[i])
 			}
 		case "sessions":
 			f, err := measureSessions(fake, o.sessions)

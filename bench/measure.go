@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -410,8 +411,7 @@ func cleanEnv(extra ...string) []string {
 
 // stats
 
-func median(d []time.Duration) time.Duration { return quantile(d, 0.5) }
-func p99(d []time.Duration) time.Duration    { return quantile(d, 0.99) }
+func p99(d []time.Duration) time.Duration { return quantile(d, 0.99) }
 
 // quantile is the nearest-rank quantile of d.
 func quantile(d []time.Duration, q float64) time.Duration {
@@ -424,9 +424,13 @@ func quantile(d []time.Duration, q float64) time.Duration {
 	return s[max(0, min(i, len(s)-1))]
 }
 
-func medianInt(v []int64) int64 {
+// median is the middle of v, the lower of the two middle values when there
+// is an even number of them (quantile's nearest rank at 0.5), so that every
+// median in the report, durations and ratios alike, is taken the same way.
+func median[T cmp.Ordered](v []T) T {
 	if len(v) == 0 {
-		return 0
+		var zero T
+		return zero
 	}
 	s := slices.Clone(v)
 	slices.Sort(s)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 )
@@ -72,10 +71,10 @@ func (r *report) write(w io.Writer) {
 		met(ourStart <= limit, "≤ 1/40 of the peer: "+ms(limit)))
 
 	// Idle RSS.
-	ourRSS := medianInt(r.starts.idleHWM)
+	ourRSS := median(r.starts.idleHWM)
 	peerRSS, peerRSSText := float64(quotedPeerRSS), "90 MB (quoted)"
 	if peerMeasured {
-		peerRSS = float64(medianInt(r.peer.starts.idleHWM))
+		peerRSS = float64(median(r.peer.starts.idleHWM))
 		peerRSSText = mb(peerRSS) + " (process tree)"
 	}
 	t.row(fmt.Sprintf("peak RSS idle over stdio (VmHWM after initialize, tools/list, one call), median of %d", r.starts.runs),
@@ -130,14 +129,14 @@ func (r *report) write(w io.Writer) {
 		}
 		what := fmt.Sprintf("%s, %d callers, median of %s of %s", "%s", f.callers, plural(len(f.rounds), "round"), thousands(f.requests))
 		t.row(fmt.Sprintf(what, "server CPU per stateless tools/call of list_oauth_clients"),
-			us(median(oursCall)), us(median(refCall))+" (bare mcp-go, text result)", fmt.Sprintf("%.2f× (ours/reference; rounds %s)", medianFloat(calls), floats(calls)),
-			met(medianFloat(calls) <= goalCPURatio, "≤ 1.0× the reference"))
+			us(median(oursCall)), us(median(refCall))+" (bare mcp-go, text result)", fmt.Sprintf("%.2f× (ours/reference; rounds %s)", median(calls), floats(calls)),
+			met(median(calls) <= goalCPURatio, "≤ 1.0× the reference"))
 		t.row(fmt.Sprintf(what, "the same, beside a bare mcp-go tool returning the same structured result"),
-			us(median(oursCall)), us(median(structCall))+" (bare mcp-go, structured result)", fmt.Sprintf("%.2f× (ours/reference; rounds %s)", medianFloat(structCalls), floats(structCalls)),
+			us(median(oursCall)), us(median(structCall))+" (bare mcp-go, structured result)", fmt.Sprintf("%.2f× (ours/reference; rounds %s)", median(structCalls), floats(structCalls)),
 			"no goal: shows what our server adds")
 		t.row(fmt.Sprintf(what, "server CPU per stateless ping"),
-			us(median(oursPing)), us(median(refPing))+" (bare mcp-go)", fmt.Sprintf("%.2f× (ours/reference; rounds %s)", medianFloat(pings), floats(pings)),
-			met(medianFloat(pings) <= goalCPURatio, "≤ 1.0× the reference"))
+			us(median(oursPing)), us(median(refPing))+" (bare mcp-go)", fmt.Sprintf("%.2f× (ours/reference; rounds %s)", median(pings), floats(pings)),
+			met(median(pings) <= goalCPURatio, "≤ 1.0× the reference"))
 	}
 	t.row(fmt.Sprintf("memory per live stateful session (live heap after %s sessions / %s)", thousands(r.sessions.sessions), thousands(r.sessions.sessions)),
 		kb(r.sessions.bytesPerSess), "–", "–", met(r.sessions.bytesPerSess <= goalSessionBytes, "≤ 32 KB"))
@@ -253,15 +252,6 @@ func thousands[T int | int64](n T) string {
 		return "-" + b.String()
 	}
 	return b.String()
-}
-
-func medianFloat(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	return s[len(s)/2]
 }
 
 func floats(v []float64) string {

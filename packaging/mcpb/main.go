@@ -14,7 +14,10 @@
 // the binary, LICENSE and packaging/icon.png. The manifest's tool list is
 // written from the registry (the tools the default toolsets expose), so it
 // cannot drift from the code. Both files are checked against the official
-// JSON schemas kept in packaging/schemas/ before anything is written.
+// JSON schemas kept in packaging/schemas/ before anything is written. The
+// bundles, SHA256SUMS and server.json an earlier run left in the output
+// directory are removed first, so a release never picks up a bundle of
+// another version.
 //
 // MCPB spec: https://github.com/modelcontextprotocol/mcpb/blob/main/MANIFEST.md
 // Registry: https://github.com/modelcontextprotocol/registry/tree/main/docs/reference/server-json
@@ -31,6 +34,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,7 +110,7 @@ func main() {
 	flag.StringVar(&o.root, "root", ".", "repository root")
 	flag.StringVar(&o.manifest, "manifest", "packaging/manifest.json", "bundle manifest template, relative to -root")
 	flag.StringVar(&o.serverJSON, "server-json", "server.json", "MCP registry entry, relative to -root")
-	flag.StringVar(&o.out, "out", "dist/mcpb", "output directory")
+	flag.StringVar(&o.out, "out", "dist/mcpb", "output directory (the bundles, SHA256SUMS and server.json an earlier run left there are removed)")
 	flag.StringVar(&o.version, "version", "", "version to build (default: the manifest's)")
 	flag.StringVar(&targets, "targets", strings.Join(defaultTargets, ","), "comma-separated GOOS/GOARCH list")
 	flag.StringVar(&o.releaseURL, "release-url", releaseURL, "base URL of release downloads; the bundles are expected at <url>/v<version>/<file>")
@@ -154,7 +158,14 @@ func build(ctx context.Context, o options, log io.Writer) ([]bundle, error) {
 	}
 	manifest["version"] = version
 	manifest["tools"] = toolList()
+	files, err := readFiles(o.root)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return nil, err
+	}
+	if err := removeOutput(o.out); err != nil {
 		return nil, err
 	}
 
@@ -165,7 +176,7 @@ func build(ctx context.Context, o options, log io.Writer) ([]bundle, error) {
 			return nil, fmt.Errorf("target %q: want GOOS/GOARCH with GOOS darwin, windows or linux", target)
 		}
 		fmt.Fprintf(log, "building %s/%s\n", goos, goarch)
-		b, err := buildBundle(ctx, o, v, manifest, version, goos, goarch)
+		b, err := buildBundle(ctx, o, v, manifest, files, version, goos, goarch)
 		if err != nil {
 			return nil, fmt.Errorf("%s/%s: %w", goos, goarch, err)
 		}
@@ -189,9 +200,40 @@ func build(ctx context.Context, o options, log io.Writer) ([]bundle, error) {
 	return bundles, nil
 }
 
+// bundleFiles are the files every bundle takes from the repository.
+type bundleFiles struct {
+	license, icon []byte
+}
+
+func readFiles(root string) (bundleFiles, error) {
+	var f bundleFiles
+	var err error
+	if f.license, err = os.ReadFile(filepath.Join(root, licenseFile)); err != nil {
+		return f, err
+	}
+	f.icon, err = os.ReadFile(filepath.Join(root, iconFile))
+	return f, err
+}
+
+// removeOutput deletes what an earlier run wrote to out (its bundles,
+// SHA256SUMS and server.json) and nothing else, so the directory never
+// mixes this build's bundles with another version's.
+func removeOutput(out string) error {
+	old, err := filepath.Glob(filepath.Join(out, binaryName+"-*.mcpb"))
+	if err != nil {
+		return err
+	}
+	for _, f := range append(old, filepath.Join(out, "SHA256SUMS"), filepath.Join(out, "server.json")) {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
 // buildBundle compiles the server for one platform and zips it with its
-// manifest.
-func buildBundle(ctx context.Context, o options, v *validator, base map[string]any, version, goos, goarch string) (bundle, error) {
+// manifest and files.
+func buildBundle(ctx context.Context, o options, v *validator, base map[string]any, files bundleFiles, version, goos, goarch string) (bundle, error) {
 	exe := binaryName
 	if goos == "windows" {
 		exe += ".exe"
@@ -232,14 +274,6 @@ func buildBundle(ctx context.Context, o options, v *validator, base map[string]a
 	if err != nil {
 		return bundle{}, err
 	}
-	licenseText, err := os.ReadFile(filepath.Join(o.root, licenseFile))
-	if err != nil {
-		return bundle{}, err
-	}
-	icon, err := os.ReadFile(filepath.Join(o.root, iconFile))
-	if err != nil {
-		return bundle{}, err
-	}
 
 	var zipped bytes.Buffer
 	zw := zip.NewWriter(&zipped)
@@ -250,8 +284,8 @@ func buildBundle(ctx context.Context, o options, v *validator, base map[string]a
 	}{
 		{"manifest.json", 0o644, append(manifestJSON, '\n')},
 		{"server/" + exe, 0o755, binBytes},
-		{licenseFile, 0o644, licenseText},
-		{iconName, 0o644, icon},
+		{licenseFile, 0o644, files.license},
+		{iconName, 0o644, files.icon},
 	} {
 		h := &zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: zipTime}
 		h.SetMode(f.mode)
@@ -343,10 +377,12 @@ type manifestDoc struct {
 	Version string `json:"version"`
 	License string `json:"license"`
 	Icon    string `json:"icon"`
-	Server  *struct {
+	// The schema requires server, its type, entry_point and mcp_config,
+	// and mcp_config's command.
+	Server struct {
 		Type       string `json:"type"`
 		EntryPoint string `json:"entry_point"`
-		MCPConfig  *struct {
+		MCPConfig  struct {
 			Command string            `json:"command"`
 			Args    []string          `json:"args"`
 			Env     map[string]string `json:"env"`
@@ -391,10 +427,8 @@ func (v *validator) validateManifest(raw map[string]any) error {
 		return errors.New("compatibility.claude_desktop is missing")
 	case m.PromptsGenerated:
 		return errors.New("prompts_generated must be false: the prompts are static")
-	case m.Server == nil || m.Server.Type != "binary":
+	case m.Server.Type != "binary":
 		return errors.New(`server.type must be "binary"`)
-	case m.Server.MCPConfig == nil:
-		return errors.New("server.mcp_config is missing")
 	case m.Server.MCPConfig.Env[apiKeyEnv] != "${user_config."+apiKeyConfig+"}":
 		return fmt.Errorf("server.mcp_config.env.%s must be ${user_config.%s}", apiKeyEnv, apiKeyConfig)
 	}
@@ -444,7 +478,8 @@ type registryPackage struct {
 	Identifier   string `json:"identifier"`
 	Version      string `json:"version"`
 	FileSha256   string `json:"fileSha256"`
-	Transport    *struct {
+	// The schema requires transport and its type.
+	Transport struct {
 		Type string `json:"type"`
 	} `json:"transport"`
 	EnvironmentVariables []envVar `json:"environmentVariables"`
@@ -499,7 +534,7 @@ func (v *validator) validateServerJSON(raw map[string]any) error {
 			if p.Identifier != imageName+":"+s.Version {
 				return fmt.Errorf("packages[%d]: the image must be %s:%s", i, imageName, s.Version)
 			}
-			if p.Transport == nil || p.Transport.Type != "stdio" ||
+			if p.Transport.Type != "stdio" ||
 				!slices.ContainsFunc(p.EnvironmentVariables, func(e envVar) bool { return e.Name == "TELNYX_MCP_TRANSPORT" && e.Value == "stdio" }) {
 				return fmt.Errorf("packages[%d]: the image serves HTTP unless TELNYX_MCP_TRANSPORT=stdio is set for a stdio transport", i)
 			}

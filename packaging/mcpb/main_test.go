@@ -96,6 +96,7 @@ func TestValidationCatchesMistakes(t *testing.T) {
 			m["server"].(map[string]any)["mcp_config"].(map[string]any)["env"].(map[string]any)["X"] = "${user_config.nope}"
 		}, "nope"},
 		{"not a binary", func(m, _ map[string]any) { m["server"].(map[string]any)["type"] = "node" }, "binary"},
+		{"no mcp_config", func(m, _ map[string]any) { delete(m["server"].(map[string]any), "mcp_config") }, "official schema"},
 		{"unknown member", func(m, _ map[string]any) { m["permissions"] = []string{"all"} }, "permissions"},
 		{"platform the schema lacks", func(m, _ map[string]any) {
 			m["compatibility"].(map[string]any)["platforms"] = []string{"plan9"}
@@ -124,6 +125,9 @@ func TestValidationCatchesMistakes(t *testing.T) {
 		{"no license in server.json", func(_, e map[string]any) { delete(e, "_meta") }, "license"},
 		{"transport the schema lacks", func(_, e map[string]any) {
 			e["packages"].([]any)[0].(map[string]any)["transport"] = map[string]any{"type": "carrier-pigeon"}
+		}, "official schema"},
+		{"no transport", func(_, e map[string]any) {
+			delete(e["packages"].([]any)[0].(map[string]any), "transport")
 		}, "official schema"},
 		{"other name", func(_, e map[string]any) { e["name"] = "io.github.someone/else" }, "name"},
 		{"long description", func(_, e map[string]any) { e["description"] = strings.Repeat("x", 101) }, "official schema"},
@@ -303,6 +307,51 @@ func TestEveryBundle(t *testing.T) {
 		types = append(types, p.(map[string]any)["registryType"].(string))
 	}
 	assert.Equal(t, []string{"oci", "mcpb", "mcpb", "mcpb", "mcpb", "mcpb", "mcpb"}, types)
+}
+
+// TestBuildRemovesEarlierOutput: what an earlier run wrote (a bundle of
+// another version, SHA256SUMS, server.json) is gone before the release
+// globs dist/mcpb/*.mcpb; files the builder does not write stay.
+func TestBuildRemovesEarlierOutput(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	earlier := map[string]string{
+		"telnyx-oauth-mcp-0.9.0-linux-amd64.mcpb":   "an earlier bundle",
+		"telnyx-oauth-mcp-0.9.0-windows-arm64.mcpb": "an earlier bundle",
+		"SHA256SUMS":  "stale",
+		"server.json": "stale",
+	}
+	kept := map[string]string{"notes.txt": "mine", "other-tool-1.0.0.mcpb": "not the builder's"}
+	for _, files := range []map[string]string{earlier, kept} {
+		for name, data := range files {
+			require.NoError(t, os.WriteFile(filepath.Join(out, name), []byte(data), 0o644))
+		}
+	}
+	fake := func(_ context.Context, _ options, version, goos, goarch, bin string) error {
+		return os.WriteFile(bin, []byte("binary "+version+" "+goos+"/"+goarch), 0o755)
+	}
+	bundles, err := build(t.Context(), options{
+		root: root, manifest: "packaging/manifest.json", serverJSON: "server.json", out: out,
+		version: "0.9.2", targets: []string{"linux/amd64"}, releaseURL: releaseURL, compile: fake,
+	}, io.Discard)
+	require.NoError(t, err)
+	require.Len(t, bundles, 1)
+
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"telnyx-oauth-mcp-0.9.2-linux-amd64.mcpb", "SHA256SUMS", "server.json", "notes.txt", "other-tool-1.0.0.mcpb"}, names)
+	for name, data := range kept {
+		got, err := os.ReadFile(filepath.Join(out, name))
+		require.NoError(t, err)
+		assert.Equal(t, data, string(got))
+	}
+	sums, err := os.ReadFile(filepath.Join(out, "SHA256SUMS"))
+	require.NoError(t, err)
+	assert.Equal(t, bundles[0].sha256+"  telnyx-oauth-mcp-0.9.2-linux-amd64.mcpb\n", string(sums))
 }
 
 func readZip(t *testing.T, f *zip.File) []byte {

@@ -452,7 +452,7 @@ func mustRandom(b []byte) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"errors":[{"code":"10007","title":"Unexpected error"}]}`)
+		status, b = http.StatusInternalServerError, ErrorBody(codeUnexpected, titleUnexpected, "")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -480,9 +480,11 @@ type telnyxErrMet struct {
 // Telnyx error codes used by the fake, with their titles.
 const (
 	codeNotFound      = "10005"
+	codeUnexpected    = "10007"
 	codeAuthFailed    = "10009"
 	codeInvalidParam  = "10015"
 	titleNotFound     = "Resource not found"
+	titleUnexpected   = "Unexpected error"
 	titleAuthFailed   = "Authentication failed"
 	titleInvalidParam = "Invalid parameter"
 )
@@ -490,6 +492,16 @@ const (
 func newTelnyxError(code, title, detail string) telnyxError {
 	return telnyxError{Code: code, Title: title, Detail: detail,
 		Meta: &telnyxErrMet{URL: "https://developers.telnyx.com/docs/overview/errors/" + code}}
+}
+
+// ErrorBody is the Telnyx v2 error envelope with one error, {"errors":[{"code",...}]}, as the
+// fake writes it: for a gateway in front of the fake that answers in the API's shape.
+func ErrorBody(code, title, detail string) []byte {
+	b, err := json.Marshal(map[string]any{"errors": []telnyxError{newTelnyxError(code, title, detail)}})
+	if err != nil {
+		panic("telnyxfake: ErrorBody: " + err.Error()) // strings always encode
+	}
+	return b
 }
 
 // writeTelnyxErrors answers with the Telnyx v2 error envelope, used by the oauth_clients and
@@ -543,7 +555,7 @@ var routes = []routeDef{
 
 // Operations lists, sorted, the operation names the fake routes: the names RequestsFor and a
 // Gateway are given.
-func (f *Fake) Operations() []string {
+func Operations() []string {
 	ops := make([]string, 0, len(routes))
 	for _, rd := range routes {
 		ops = append(ops, rd.op)

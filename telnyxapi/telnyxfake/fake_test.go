@@ -222,9 +222,21 @@ func TestGatewayServesAfterTheLog(t *testing.T) {
 	assert.Equal(t, []string{OpCreateClient, OpListGrants, ""}, ops)
 }
 
+// TestErrorBody: the envelope a gateway writes is the one the fake answers with.
+func TestErrorBody(t *testing.T) {
+	t.Parallel()
+	h := start(t, Options{})
+	r := h.api("GET", "/oauth_clients/00000000-0000-4000-8000-000000000000", "")
+	require.Equal(t, 404, r.Status)
+	assert.JSONEq(t, string(ErrorBody(codeNotFound, titleNotFound, "OAuth client not found.")), string(r.Body))
+	assert.JSONEq(t, `{"errors":[{"code":"10007","title":"Unexpected error","detail":"a \"quoted\" detail",`+
+		`"meta":{"url":"https://developers.telnyx.com/docs/overview/errors/10007"}}]}`,
+		string(ErrorBody(codeUnexpected, titleUnexpected, `a "quoted" detail`)))
+}
+
 func TestOperations(t *testing.T) {
 	t.Parallel()
-	ops := New(Options{}).Operations()
+	ops := Operations()
 	assert.True(t, slices.IsSorted(ops))
 	assert.Len(t, ops, 18, "the 17 API operations and the consent page")
 	assert.Contains(t, ops, OpConsentPage)

@@ -22,8 +22,6 @@ type Fault func(w http.ResponseWriter, r *http.Request, real http.Handler)
 
 // Gateway is a telnyxfake.Gateway that replays queued faults per operation.
 type Gateway struct {
-	known []string // the fake's operations, sorted
-
 	mu      sync.Mutex
 	queues  map[string][]Fault
 	running int // faults serving a request now
@@ -67,8 +65,8 @@ func (g *Gateway) next(op string) Fault {
 // runs again. A nil Fault in the queue lets one request through untouched. Inject panics on an
 // unknown operation name, so a typo fails the test instead of silently never firing.
 func (g *Gateway) Inject(operation string, faults ...Fault) {
-	if _, found := slices.BinarySearch(g.known, operation); !found {
-		panic("faultinject: Inject: unknown operation " + strconv.Quote(operation) + "; known: " + strings.Join(g.known, ", "))
+	if known := telnyxfake.Operations(); !slices.Contains(known, operation) {
+		panic("faultinject: Inject: unknown operation " + strconv.Quote(operation) + "; known: " + strings.Join(known, ", "))
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -91,6 +89,10 @@ func (g *Gateway) Running() int {
 	return g.running
 }
 
+func newGateway() *Gateway {
+	return &Gateway{queues: map[string][]Fault{}}
+}
+
 // Server is a telnyxfake.Server with a Gateway in front of its API.
 type Server struct {
 	*telnyxfake.Server
@@ -99,13 +101,12 @@ type Server struct {
 
 // Listen starts a fake as telnyxfake.Listen does, with a Gateway in front of its API.
 func Listen(opts telnyxfake.Options) (*Server, error) {
-	g := &Gateway{queues: map[string][]Fault{}}
+	g := newGateway()
 	opts.Gateway = g
 	srv, err := telnyxfake.Listen(opts)
 	if err != nil {
 		return nil, err
 	}
-	g.known = srv.Operations()
 	return &Server{Server: srv, Gateway: g}, nil
 }
 
@@ -118,9 +119,7 @@ type Fake struct {
 
 // New builds a fake as telnyxfake.New does, with a Gateway in front of its API.
 func New(opts telnyxfake.Options) *Fake {
-	g := &Gateway{queues: map[string][]Fault{}}
+	g := newGateway()
 	opts.Gateway = g
-	f := telnyxfake.New(opts)
-	g.known = f.Operations()
-	return &Fake{Fake: f, Gateway: g}
+	return &Fake{Fake: telnyxfake.New(opts), Gateway: g}
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/telnyxapi/telnyxfake"
 )
 
 // Status answers with code and body as application/json, e.g. Status(500, `{"errors":[...]}`).
@@ -35,11 +37,10 @@ func StatusWithHeaders(code int, header http.Header, body string) Fault {
 // RetryAfter answers with code, "Retry-After: value" (any text, so garbage and HTTP dates can be
 // tested too) and a Telnyx error envelope.
 func RetryAfter(code int, value string) Fault {
-	e := newTelnyxError(codeUnexpected, http.StatusText(code), "Retry after "+value+".")
+	body := telnyxfake.ErrorBody(codeUnexpected, http.StatusText(code), "Retry after "+value+".")
 	if code == http.StatusTooManyRequests {
-		e = newTelnyxError(codeRateLimited, "Too many requests", "Rate limit exceeded. Retry after "+value+".")
+		body = telnyxfake.ErrorBody(codeRateLimited, "Too many requests", "Rate limit exceeded. Retry after "+value+".")
 	}
-	body, _ := json.Marshal(map[string]any{"errors": []telnyxError{e}})
 	return StatusWithHeaders(code, http.Header{"Retry-After": {value}}, string(body))
 }
 
@@ -48,22 +49,6 @@ const (
 	codeUnexpected  = "10007"
 	codeRateLimited = "10011"
 )
-
-// telnyxError is one entry of the Telnyx v2 error envelope, as the API and the fake write it.
-type telnyxError struct {
-	Code   string `json:"code"`
-	Title  string `json:"title"`
-	Detail string `json:"detail,omitempty"`
-	Meta   struct {
-		URL string `json:"url"`
-	} `json:"meta"`
-}
-
-func newTelnyxError(code, title, detail string) telnyxError {
-	e := telnyxError{Code: code, Title: title, Detail: detail}
-	e.Meta.URL = "https://developers.telnyx.com/docs/overview/errors/" + code
-	return e
-}
 
 // HTML answers with code and a text/html error page of about 2 KB with a title and inline
 // <script>, like a CDN or WAF page in front of the API. Its text carries a prompt-injection
@@ -286,11 +271,10 @@ func EchoRequest(status int, oauthShape bool) Fault {
 	return Func(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		detail := "bad request: Authorization: " + r.Header.Get("Authorization") + " path " + r.URL.Path + " body " + string(body)
-		var out any = map[string]any{"errors": []map[string]any{{"code": "10007", "title": "Unexpected error", "detail": detail}}}
+		b := telnyxfake.ErrorBody(codeUnexpected, "Unexpected error", detail)
 		if oauthShape {
-			out = map[string]any{"error": "invalid_request", "error_description": detail}
+			b, _ = json.Marshal(map[string]any{"error": "invalid_request", "error_description": detail})
 		}
-		b, _ := json.Marshal(out)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_, _ = w.Write(b)

@@ -116,6 +116,16 @@ func TestSimpleFaults(t *testing.T) {
 			assert.Equal(t, `soon "ish"`, r.Header.Get("Retry-After"))
 			assert.Equal(t, codeUnexpected, r.TelnyxCode(t), "the body stays valid JSON")
 		}},
+		{"EchoRequest", EchoRequest(500, false), 500, func(t *testing.T, r response) {
+			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+			assert.Equal(t, codeUnexpected, r.TelnyxCode(t))
+			detail := r.JSON(t)["errors"].([]any)[0].(map[string]any)["detail"]
+			assert.Equal(t, "bad request: Authorization: Bearer "+telnyxfake.DefaultAPIKey+" path /v2/oauth_clients/"+telnyxfake.DemoClientID+" body ", detail)
+		}},
+		{"EchoRequest OAuth shape", EchoRequest(400, true), 400, func(t *testing.T, r response) {
+			assert.Equal(t, map[string]any{"error": "invalid_request",
+				"error_description": "bad request: Authorization: Bearer " + telnyxfake.DefaultAPIKey + " path /v2/oauth_clients/" + telnyxfake.DemoClientID + " body "}, r.JSON(t))
+		}},
 		{"HTML", HTML(502), 502, func(t *testing.T, r response) {
 			assert.Equal(t, "text/html; charset=UTF-8", r.Header.Get("Content-Type"))
 			assert.GreaterOrEqual(t, len(r.Body), 2000)
