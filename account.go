@@ -10,8 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/hostconfig"
@@ -60,20 +58,10 @@ func checkHostArgs(args []string) error {
 	if c.transport == "http" {
 		return errors.New("--transport http cannot work here: the host launches the server and talks to it over stdio")
 	}
-	var names []string
-	for name := range c.setBy {
-		if httpOnlyFlags[name] {
-			names = append(names, "--"+name)
-		}
+	if names, verb := c.httpFlagsGiven(); names != "" {
+		return fmt.Errorf("%s only %s to an HTTP server, and the host talks to the server over stdio", names, verb)
 	}
-	sort.Strings(names)
-	switch len(names) {
-	case 0:
-		return nil
-	case 1:
-		return fmt.Errorf("%s only applies to an HTTP server, and the host talks to the server over stdio", names[0])
-	}
-	return fmt.Errorf("%s only apply to an HTTP server, and the host talks to the server over stdio", strings.Join(names, ", "))
+	return nil
 }
 
 // asksForHelp reports whether a command's own flags ask for its usage:

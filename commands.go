@@ -104,12 +104,6 @@ func parseCall(cfg *config, sel tools.Selection, stdout, stderr io.Writer) (*cal
 // tools.Select: --tools (or else --toolsets) picks the tools, then
 // --read-only drops those that change something.
 func hiddenReason(cfg *config, sel tools.Selection, t tools.Tool) string {
-	by := func(flag string) string {
-		if s := cfg.setBy[flag]; s != "" {
-			return s
-		}
-		return "--" + flag
-	}
 	sets := sel.Toolsets
 	if len(sets) == 0 {
 		sets = tools.DefaultToolsets
@@ -120,13 +114,13 @@ func hiddenReason(cfg *config, sel tools.Selection, t tools.Tool) string {
 	}
 	switch {
 	case !picked && len(sel.Tools) > 0:
-		return fmt.Sprintf("tool %q exists but is hidden by %s, which exposes only %s", t.Name(), by("tools"), strings.Join(sel.Tools, ", "))
+		return fmt.Sprintf("tool %q exists but is hidden by %s, which exposes only %s", t.Name(), cfg.origin("tools"), strings.Join(sel.Tools, ", "))
 	case !picked:
 		list := strings.Join(sets, ",")
 		return fmt.Sprintf("tool %q exists but is hidden by %s (%s): it is in the %s toolset; add it, as in --toolsets %s,%s",
-			t.Name(), by("toolsets"), list, t.Toolset, list, t.Toolset)
+			t.Name(), cfg.origin("toolsets"), list, t.Toolset, list, t.Toolset)
 	default:
-		return fmt.Sprintf("tool %q exists but is hidden by %s: it changes things", t.Name(), by("read-only"))
+		return fmt.Sprintf("tool %q exists but is hidden by %s: it changes things", t.Name(), cfg.origin("read-only"))
 	}
 }
 
