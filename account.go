@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,10 +25,7 @@ func runAccountCommand(cfg *config, stdin io.Reader, stdout, stderr io.Writer, g
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	args := cfg.args[1:]
-	if asksForHelp(args) {
-		stderr = stdout // each command prints its usage where --help's goes
-	}
-	opts := login.Options{BaseURL: cfg.baseURL, Getenv: getenv, Version: version}
+	opts := login.Options{BaseURL: cfg.baseURL, Getenv: getenv, Version: version, ReportFlagError: reportCommandFlagError}
 	switch cfg.args[0] {
 	case "login":
 		return login.Run(ctx, opts, args, stdin, stdout, stderr)
@@ -37,7 +35,7 @@ func runAccountCommand(cfg *config, stdin io.Reader, stdout, stderr io.Writer, g
 		return login.RunStatus(ctx, opts, args, stdout, stderr)
 	}
 	return hostconfig.Run(hostconfig.Options{
-		BaseURL: cfg.baseURL, Getenv: getenv,
+		BaseURL: cfg.baseURL, Getenv: getenv, ReportFlagError: reportCommandFlagError,
 		// The flags written into the host's entry must be ones the server
 		// takes, and must keep it on stdio, which is how hosts launch it.
 		CheckArgs: checkHostArgs,
@@ -64,16 +62,10 @@ func checkHostArgs(args []string) error {
 	return nil
 }
 
-// asksForHelp reports whether a command's own flags ask for its usage:
-// -h, -help or --help before any "--".
-func asksForHelp(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "--":
-			return false
-		case "-h", "-help", "--help":
-			return true
-		}
-	}
-	return false
+// reportCommandFlagError reports a mistake in an account command's own
+// flags as run reports one in the server's: one line naming it (and the
+// nearest of the command's flags), then for an unknown flag the commands
+// and where help is.
+func reportCommandFlagError(stderr io.Writer, fs *flag.FlagSet, err error) {
+	reportUsageError(stderr, fs.Name(), flagError(fs, err))
 }

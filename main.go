@@ -46,7 +46,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return 0
 	}
 	if err != nil {
-		reportUsageError(stderr, err)
+		reportUsageError(stderr, "", err)
 		return 2
 	}
 	cmd := "serve"

@@ -44,6 +44,10 @@ type Options struct {
 	GOOS string
 	// Now is the clock for backup names; time.Now when nil.
 	Now func() time.Time
+	// ReportFlagError reports a mistake in init's own flags on stderr (the
+	// program reports its own flags' mistakes the same way); one line with
+	// the flag package's error when nil.
+	ReportFlagError func(stderr io.Writer, fs *flag.FlagSet, err error)
 }
 
 func (o *Options) getenv(k string) string {
@@ -73,7 +77,7 @@ Flags:
 // Run is the init command; it returns the exit status.
 func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // the flag package would print both below to one writer
 	hostName := fs.String("host", "", "the `host` to configure: "+strings.Join(HostNames(), ", "))
 	configPath := fs.String("config-path", "", "edit this `file` instead of the host's usual one (a workspace .vscode/mcp.json, a Store install of Claude Desktop)")
 	createDirs := fs.Bool("create-dirs", false, "create the missing directories of --config-path")
@@ -82,13 +86,17 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 	printOnly := fs.Bool("print", false, "print the server entry as a JSON snippet, for pasting into a host init does not manage; touch no file")
 	withEnvKey := fs.Bool("with-env-key", false, "copy TELNYX_API_KEY from this environment into the entry, in plain text (only when no credential is stored; prefer login --api-key)")
 	baseURL := fs.String("base-url", opts.BaseURL, "Telnyx API base `URL` the server will use")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, usage, strings.Join(HostNames(), ", "))
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+		switch {
+		case errors.Is(err, flag.ErrHelp): // the usage goes where what was asked for goes
+			fmt.Fprintf(stdout, usage, strings.Join(HostNames(), ", "))
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
 			return 0
+		case opts.ReportFlagError != nil:
+			opts.ReportFlagError(stderr, fs, err)
+		default:
+			fmt.Fprintln(stderr, "telnyx-oauth-mcp init:", err)
 		}
 		return 2
 	}

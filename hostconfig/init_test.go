@@ -244,8 +244,12 @@ func TestInitUsage(t *testing.T) {
 		assert.Equal(t, 2, w.run(args...), "%v", args)
 	}
 	assert.NoFileExists(t, w.path("cursor"))
+	assert.Equal(t, 2, w.run("--bogus"))
+	assert.Equal(t, "telnyx-oauth-mcp init: flag provided but not defined: -bogus\n", w.stderr.String(), "one line")
 	assert.Equal(t, 0, w.run("--help"))
-	assert.Contains(t, w.stderr.String(), "claude-desktop, claude-code, cursor, vscode, windsurf")
+	assert.True(t, strings.HasPrefix(w.stdout.String(), "Usage: telnyx-oauth-mcp init"), "the usage --help asks for goes to stdout")
+	assert.Contains(t, w.stdout.String(), "claude-desktop, claude-code, cursor, vscode, windsurf")
+	assert.Empty(t, w.stderr.String())
 }
 
 // TestInitArgsAndBaseURL: flags after -- become the entry's args; a
