@@ -42,24 +42,25 @@ func runAccountCommand(cfg *config, stdin io.Reader, stdout, stderr io.Writer, g
 	}, args, stdout, stderr)
 }
 
-// checkHostArgs checks the server flags init writes into a host's entry:
-// flags the server takes, and nothing that moves it off stdio, since a
-// host launches it as a child process and talks over stdin and stdout.
-func checkHostArgs(args []string) error {
+// checkHostArgs checks the server flags of a host's entry: flags the
+// server takes, and nothing that moves it off stdio, since a host launches
+// it as a child process and talks over stdin and stdout. It tells init
+// what they set that init needs to know.
+func checkHostArgs(args []string) (hostconfig.ServerArgs, error) {
 	c, err := parseFlags(args, func(string) string { return "" })
 	if err != nil {
-		return err
+		return hostconfig.ServerArgs{}, err
 	}
 	if len(c.args) > 0 {
-		return fmt.Errorf("unexpected argument %q: only server flags go after --", c.args[0])
+		return hostconfig.ServerArgs{}, fmt.Errorf("unexpected argument %q: only server flags go after --", c.args[0])
 	}
 	if c.transport == "http" {
-		return errors.New("--transport http cannot work here: the host launches the server and talks to it over stdio")
+		return hostconfig.ServerArgs{}, errors.New("--transport http cannot work here: the host launches the server and talks to it over stdio")
 	}
 	if names, verb := c.httpFlagsGiven(); names != "" {
-		return fmt.Errorf("%s only %s to an HTTP server, and the host talks to the server over stdio", names, verb)
+		return hostconfig.ServerArgs{}, fmt.Errorf("%s only %s to an HTTP server, and the host talks to the server over stdio", names, verb)
 	}
-	return nil
+	return hostconfig.ServerArgs{Sandbox: c.sandbox, BaseURL: c.setBy["base-url"] != ""}, nil
 }
 
 // reportCommandFlagError reports a mistake in an account command's own

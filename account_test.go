@@ -171,6 +171,14 @@ func TestInitRefusesHTTPServerFlags(t *testing.T) {
 	_, stderr, code := runBin(t, baseEnv(t), "init", "--host", "cursor", "--config-path", path, "--", "--read-only", "--sandbox")
 	require.Equal(t, 0, code, stderr)
 	assert.FileExists(t, path)
+	assert.Contains(t, stderr, "needs no credential")
+
+	// Run again without server flags, the entry keeps them: it still runs
+	// the sandbox, which needs no credential.
+	_, stderr, code = runBin(t, baseEnv(t), "init", "--host", "cursor", "--config-path", path)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "needs no credential")
+	assert.NotContains(t, stderr, "No credential is stored")
 }
 
 // TestLoginScopeDashH: -h as a flag's value is that value, not a request
