@@ -156,6 +156,10 @@ func (o *Options) prepare(fs *flag.FlagSet, usage string, args []string, baseURL
 	if code, done := o.parseFlags(fs, usage, args, stdout, stderr); done {
 		return "", nil, code
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "telnyx-oauth-mcp %s: unexpected argument %q\n", name, fs.Arg(0))
+		return "", nil, 2
+	}
 	base, err := normalizeBaseURL(*baseURL)
 	if err != nil {
 		fmt.Fprintf(stderr, "telnyx-oauth-mcp %s: %v\n", name, err)
