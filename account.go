@@ -6,12 +6,11 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/hostconfig"
@@ -26,10 +25,7 @@ func runAccountCommand(cfg *config, stdin io.Reader, stdout, stderr io.Writer, g
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	args := cfg.args[1:]
-	if asksForHelp(args) {
-		stderr = stdout // each command prints its usage where --help's goes
-	}
-	opts := login.Options{BaseURL: cfg.baseURL, Getenv: getenv, Version: version}
+	opts := login.Options{BaseURL: cfg.baseURL, Getenv: getenv, Version: version, ReportFlagError: reportCommandFlagError}
 	switch cfg.args[0] {
 	case "login":
 		return login.Run(ctx, opts, args, stdin, stdout, stderr)
@@ -39,53 +35,38 @@ func runAccountCommand(cfg *config, stdin io.Reader, stdout, stderr io.Writer, g
 		return login.RunStatus(ctx, opts, args, stdout, stderr)
 	}
 	return hostconfig.Run(hostconfig.Options{
-		BaseURL: cfg.baseURL, Getenv: getenv,
+		BaseURL: cfg.baseURL, Getenv: getenv, ReportFlagError: reportCommandFlagError,
 		// The flags written into the host's entry must be ones the server
 		// takes, and must keep it on stdio, which is how hosts launch it.
 		CheckArgs: checkHostArgs,
 	}, args, stdout, stderr)
 }
 
-// checkHostArgs checks the server flags init writes into a host's entry:
-// flags the server takes, and nothing that moves it off stdio, since a
-// host launches it as a child process and talks over stdin and stdout.
-func checkHostArgs(args []string) error {
+// checkHostArgs checks the server flags of a host's entry: flags the
+// server takes, and nothing that moves it off stdio, since a host launches
+// it as a child process and talks over stdin and stdout. It tells init
+// what they set that init needs to know.
+func checkHostArgs(args []string) (hostconfig.ServerArgs, error) {
 	c, err := parseFlags(args, func(string) string { return "" })
 	if err != nil {
-		return err
+		return hostconfig.ServerArgs{}, err
 	}
 	if len(c.args) > 0 {
-		return fmt.Errorf("unexpected argument %q: only server flags go after --", c.args[0])
+		return hostconfig.ServerArgs{}, fmt.Errorf("unexpected argument %q: only server flags go after --", c.args[0])
 	}
 	if c.transport == "http" {
-		return errors.New("--transport http cannot work here: the host launches the server and talks to it over stdio")
+		return hostconfig.ServerArgs{}, errors.New("--transport http cannot work here: the host launches the server and talks to it over stdio")
 	}
-	var names []string
-	for name := range c.setBy {
-		if httpOnlyFlags[name] {
-			names = append(names, "--"+name)
-		}
+	if names, verb := c.httpFlagsGiven(); names != "" {
+		return hostconfig.ServerArgs{}, fmt.Errorf("%s only %s to an HTTP server, and the host talks to the server over stdio", names, verb)
 	}
-	sort.Strings(names)
-	switch len(names) {
-	case 0:
-		return nil
-	case 1:
-		return fmt.Errorf("%s only applies to an HTTP server, and the host talks to the server over stdio", names[0])
-	}
-	return fmt.Errorf("%s only apply to an HTTP server, and the host talks to the server over stdio", strings.Join(names, ", "))
+	return hostconfig.ServerArgs{Sandbox: c.sandbox, BaseURL: c.setBy["base-url"] != ""}, nil
 }
 
-// asksForHelp reports whether a command's own flags ask for its usage:
-// -h, -help or --help before any "--".
-func asksForHelp(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "--":
-			return false
-		case "-h", "-help", "--help":
-			return true
-		}
-	}
-	return false
+// reportCommandFlagError reports a mistake in an account command's own
+// flags as run reports one in the server's: one line naming it (and the
+// nearest of the command's flags), then for an unknown flag the commands
+// and where help is.
+func reportCommandFlagError(stderr io.Writer, fs *flag.FlagSet, err error) {
+	reportUsageError(stderr, fs.Name(), flagError(fs, err))
 }

@@ -8,6 +8,7 @@ package main
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -170,4 +171,29 @@ func TestInitRefusesHTTPServerFlags(t *testing.T) {
 	_, stderr, code := runBin(t, baseEnv(t), "init", "--host", "cursor", "--config-path", path, "--", "--read-only", "--sandbox")
 	require.Equal(t, 0, code, stderr)
 	assert.FileExists(t, path)
+	assert.Contains(t, stderr, "needs no credential")
+
+	// Run again without server flags, the entry keeps them: it still runs
+	// the sandbox, which needs no credential.
+	_, stderr, code = runBin(t, baseEnv(t), "init", "--host", "cursor", "--config-path", path)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "needs no credential")
+	assert.NotContains(t, stderr, "No credential is stored")
+}
+
+// TestLoginScopeDashH: -h as a flag's value is that value, not a request
+// for help: login runs (against a closed port on 127.0.0.1, so it fails at
+// once) and, as always, says everything on stderr and nothing on stdout.
+func TestLoginScopeDashH(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := "http://" + l.Addr().String() + "/v2"
+	require.NoError(t, l.Close())
+	env, _ := accountEnv(t)
+	stdout, stderr, code := runCLI(t, env, "", "login", "--no-browser", "--base-url", closed, "--scope", "-h")
+	assert.Equal(t, 1, code, stderr)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "telnyx-oauth-mcp login: ")
+	assert.NotContains(t, stderr, "Usage:")
 }

@@ -49,8 +49,9 @@ Credentials (environment):
   TELNYX_MCP_CONFIG_DIR        directory of the file store (default: the user config dir)
   TELNYX_MCP_CONFIG_HOME       home directory init finds the hosts' files under
 
-Flags may come before or after the command and its arguments; each is also
-settable as TELNYX_MCP_<FLAG>, e.g. TELNYX_MCP_READ_ONLY=true.
+The flags below may come before or after the command and its arguments, and
+each is also settable as TELNYX_MCP_<FLAG>, e.g. TELNYX_MCP_READ_ONLY=true.
+login, logout, status and init take their own flags, after the command.
 `
 
 // commands are every command, in the order usage lists them.
@@ -134,11 +135,17 @@ func (e *unknownError) Error() string {
 
 // reportUsageError writes a command-line mistake to stderr: one line that
 // names it (and the nearest valid name), the commands, and where help is.
-func reportUsageError(stderr io.Writer, err error) {
-	fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
+// cmd is the account command whose own flags are wrong, or "".
+func reportUsageError(stderr io.Writer, cmd string, err error) {
+	prog, help := "telnyx-oauth-mcp", "--help"
+	if cmd != "" {
+		prog += " " + cmd
+		help = "`" + prog + " --help`"
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 	var unknown *unknownError
 	if errors.As(err, &unknown) {
 		fmt.Fprintln(stderr, "commands:", strings.Join(commands, ", "))
-		fmt.Fprintln(stderr, "see --help for every flag")
+		fmt.Fprintf(stderr, "see %s for every flag\n", help)
 	}
 }

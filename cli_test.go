@@ -54,6 +54,11 @@ func TestUnknownCommandOrFlag(t *testing.T) {
 		{[]string{"--sandbx", "call", "list_oauth_clients"}, `telnyx-oauth-mcp: unknown flag --sandbx (did you mean --sandbox?)`},
 		{[]string{"call", "list_oauth_clients", "{}", "--raed-only"}, `telnyx-oauth-mcp: unknown flag --raed-only (did you mean --read-only?)`},
 		{[]string{"--zzzzzzzz"}, `telnyx-oauth-mcp: unknown flag --zzzzzzzz`},
+		// The account commands' own flags: the same lines, naming the command.
+		{[]string{"status", "--log-level", "debug"}, `telnyx-oauth-mcp status: unknown flag --log-level`},
+		{[]string{"logout", "--forget-clinet"}, `telnyx-oauth-mcp logout: unknown flag --forget-clinet (did you mean --forget-client?)`},
+		{[]string{"login", "--scpoe", "numbers.read"}, `telnyx-oauth-mcp login: unknown flag --scpoe (did you mean --scope?)`},
+		{[]string{"init", "--hots", "cursor"}, `telnyx-oauth-mcp init: unknown flag --hots (did you mean --host?)`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()

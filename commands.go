@@ -56,10 +56,11 @@ type callRequest struct {
 }
 
 // parseCall checks `call TOOL [JSON]` before anything else runs: the
-// usage, the arguments, and that the flags expose the tool. A tool that
-// does not exist or is hidden gets the same JSON error object as a failed
-// call, saying which. It returns nil and the exit status on failure.
-func parseCall(cfg *config, sel tools.Selection, stdout, stderr io.Writer) (*callRequest, int) {
+// usage, the arguments, and that the flags expose the tool (selected is
+// what sel picks of all). A tool that does not exist or is hidden gets the
+// same JSON error object as a failed call, saying which. It returns nil
+// and the exit status on failure.
+func parseCall(cfg *config, sel tools.Selection, all, selected []tools.Tool, stdout, stderr io.Writer) (*callRequest, int) {
 	args := cfg.args[1:]
 	if len(args) == 0 || len(args) > 2 {
 		fmt.Fprintln(stderr, "telnyx-oauth-mcp: usage: call TOOL ['{\"json\":\"arguments\"}'] [flags]")
@@ -74,13 +75,7 @@ func parseCall(cfg *config, sel tools.Selection, stdout, stderr io.Writer) (*cal
 			return nil, 2
 		}
 	}
-	all := tools.All(tools.Deps{})
-	selected, err := tools.Select(all, sel)
-	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
-		return nil, 2
-	}
-	if slices.ContainsFunc(selected, func(t tools.Tool) bool { return t.Name() == req.name }) {
+	if containsTool(selected, req.name) {
 		return req, 0
 	}
 	i := slices.IndexFunc(all, func(t tools.Tool) bool { return t.Name() == req.name })
@@ -96,38 +91,33 @@ func parseCall(cfg *config, sel tools.Selection, stdout, stderr io.Writer) (*cal
 		printCallError(stdout, msg+"; `telnyx-oauth-mcp tools` lists every tool")
 		return nil, 1
 	}
-	printCallError(stdout, hiddenReason(cfg, sel, all[i]))
+	printCallError(stdout, hiddenReason(cfg, sel, all, all[i]))
 	return nil, 1
 }
 
-// hiddenReason says which setting hides a tool that exists, mirroring
-// tools.Select: --tools (or else --toolsets) picks the tools, then
-// --read-only drops those that change something.
-func hiddenReason(cfg *config, sel tools.Selection, t tools.Tool) string {
-	by := func(flag string) string {
-		if s := cfg.setBy[flag]; s != "" {
-			return s
-		}
-		return "--" + flag
+func containsTool(ts []tools.Tool, name string) bool {
+	return slices.ContainsFunc(ts, func(t tools.Tool) bool { return t.Name() == name })
+}
+
+// hiddenReason says which setting hides t, one of all that sel leaves
+// out: --read-only when sel without it picks t, else --tools (or
+// --toolsets when no --tools is given).
+func hiddenReason(cfg *config, sel tools.Selection, all []tools.Tool, t tools.Tool) string {
+	picking := sel
+	picking.ReadOnly = false
+	if picked, err := tools.Select(all, picking); err == nil && containsTool(picked, t.Name()) {
+		return fmt.Sprintf("tool %q exists but is hidden by %s: it changes things", t.Name(), cfg.origin("read-only"))
+	}
+	if len(sel.Tools) > 0 {
+		return fmt.Sprintf("tool %q exists but is hidden by %s, which exposes only %s", t.Name(), cfg.origin("tools"), strings.Join(sel.Tools, ", "))
 	}
 	sets := sel.Toolsets
 	if len(sets) == 0 {
 		sets = tools.DefaultToolsets
 	}
-	picked := slices.Contains(sets, t.Toolset) || slices.Contains(sets, "all")
-	if len(sel.Tools) > 0 {
-		picked = slices.Contains(sel.Tools, t.Name())
-	}
-	switch {
-	case !picked && len(sel.Tools) > 0:
-		return fmt.Sprintf("tool %q exists but is hidden by %s, which exposes only %s", t.Name(), by("tools"), strings.Join(sel.Tools, ", "))
-	case !picked:
-		list := strings.Join(sets, ",")
-		return fmt.Sprintf("tool %q exists but is hidden by %s (%s): it is in the %s toolset; add it, as in --toolsets %s,%s",
-			t.Name(), by("toolsets"), list, t.Toolset, list, t.Toolset)
-	default:
-		return fmt.Sprintf("tool %q exists but is hidden by %s: it changes things", t.Name(), by("read-only"))
-	}
+	list := strings.Join(sets, ",")
+	return fmt.Sprintf("tool %q exists but is hidden by %s (%s): it is in the %s toolset; add it, as in --toolsets %s,%s",
+		t.Name(), cfg.origin("toolsets"), list, t.Toolset, list, t.Toolset)
 }
 
 // printCallError writes a failed call's result: {"error": "..."}.

@@ -78,13 +78,6 @@ func parseFlags(argv []string, getenv func(string) string) (*config, error) {
 
 	cfg.setBy = map[string]string{}
 	fs.Visit(func(f *flag.Flag) { cfg.setBy[f.Name] = "--" + f.Name })
-	// An invalid value is reported under the name the user actually wrote.
-	origin := func(flagName string) string {
-		if name, ok := cfg.setBy[flagName]; ok {
-			return name
-		}
-		return "--" + flagName
-	}
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		if cfg.setBy[f.Name] != "" || envErr != nil || f.Name == "version" {
@@ -106,7 +99,16 @@ func parseFlags(argv []string, getenv func(string) string) (*config, error) {
 	if envErr != nil {
 		return nil, envErr
 	}
-	return cfg, cfg.check(origin)
+	return cfg, cfg.check()
+}
+
+// origin names where a flag was set, the way the user wrote it: "--flag"
+// or the variable's name; "--flag" when it was not set.
+func (cfg *config) origin(flagName string) string {
+	if name := cfg.setBy[flagName]; name != "" {
+		return name
+	}
+	return "--" + flagName
 }
 
 // flagSet defines the command line's flags on cfg.
@@ -146,34 +148,34 @@ func (cfg *config) flagSet() *flag.FlagSet {
 	return fs
 }
 
-// check validates the values of the flags; origin names where a flag was
-// set.
-func (cfg *config) check(origin func(string) string) error {
+// check validates the values of the flags, naming each invalid one where
+// it was set.
+func (cfg *config) check() error {
 	switch tools.SecretsPolicy(cfg.secrets) {
 	case tools.SecretsShow, tools.SecretsRedact:
 	default:
-		return fmt.Errorf("%s must be show or redact, not %q", origin("secrets"), cfg.secrets)
+		return fmt.Errorf("%s must be show or redact, not %q", cfg.origin("secrets"), cfg.secrets)
 	}
 	switch cfg.logLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		return fmt.Errorf("%s must be debug, info, warn or error, not %q", origin("log-level"), cfg.logLevel)
+		return fmt.Errorf("%s must be debug, info, warn or error, not %q", cfg.origin("log-level"), cfg.logLevel)
 	}
 	if cfg.timeout <= 0 {
-		return fmt.Errorf("%s must be positive, not %s", origin("timeout"), cfg.timeout)
+		return fmt.Errorf("%s must be positive, not %s", cfg.origin("timeout"), cfg.timeout)
 	}
 	if cfg.attemptTimeout <= 0 {
-		return fmt.Errorf("%s must be positive, not %s", origin("attempt-timeout"), cfg.attemptTimeout)
+		return fmt.Errorf("%s must be positive, not %s", cfg.origin("attempt-timeout"), cfg.attemptTimeout)
 	}
 	switch cfg.transport {
 	case "stdio", "http":
 	default:
-		return fmt.Errorf("%s must be stdio or http, not %q", origin("transport"), cfg.transport)
+		return fmt.Errorf("%s must be stdio or http, not %q", cfg.origin("transport"), cfg.transport)
 	}
 	switch cfg.httpAuth {
 	case httpserver.AuthKey, httpserver.AuthToken:
 	default:
-		return fmt.Errorf("%s must be key or token, not %q", origin("http-auth"), cfg.httpAuth)
+		return fmt.Errorf("%s must be key or token, not %q", cfg.origin("http-auth"), cfg.httpAuth)
 	}
 	if cfg.maxBodyBytes <= 0 || cfg.maxSessions <= 0 || cfg.maxSessionsCaller <= 0 || cfg.callerConcurrency <= 0 || cfg.sessionIdleTTL <= 0 || cfg.shutdownGrace <= 0 {
 		return errors.New("--max-body-bytes, --max-sessions, --max-sessions-per-caller, --caller-concurrency, --session-idle-ttl and --shutdown-grace must be positive")
@@ -293,22 +295,28 @@ func editDistance(a, b string) int {
 // --base-url with the sandbox, which serves its own API.
 func warnIgnoredFlags(cfg *config, cmd string, stderr io.Writer) {
 	if cmd != "serve" || cfg.transport != "http" {
-		var ignored []string
-		for name, by := range cfg.setBy {
-			if httpOnlyFlags[name] && strings.HasPrefix(by, "--") {
-				ignored = append(ignored, by)
-			}
-		}
-		sort.Strings(ignored)
-		switch len(ignored) {
-		case 0:
-		case 1:
-			fmt.Fprintf(stderr, "telnyx-oauth-mcp: warning: %s only applies with --transport http; ignored\n", ignored[0])
-		default:
-			fmt.Fprintf(stderr, "telnyx-oauth-mcp: warning: %s only apply with --transport http; ignored\n", strings.Join(ignored, ", "))
+		if names, verb := cfg.httpFlagsGiven(); names != "" {
+			fmt.Fprintf(stderr, "telnyx-oauth-mcp: warning: %s only %s with --transport http; ignored\n", names, verb)
 		}
 	}
 	if by := cfg.setBy["base-url"]; cfg.sandbox && by != "" {
 		fmt.Fprintf(stderr, "telnyx-oauth-mcp: warning: %s is ignored with --sandbox, which serves its own fake Telnyx API\n", by)
 	}
+}
+
+// httpFlagsGiven lists the HTTP-only flags given on the command line, in
+// order ("--listen, --stateless"), with the verb that agrees with them:
+// "applies" for one, "apply" for more. names is "" when there is none.
+func (cfg *config) httpFlagsGiven() (names, verb string) {
+	var given []string
+	for name, by := range cfg.setBy {
+		if httpOnlyFlags[name] && strings.HasPrefix(by, "--") {
+			given = append(given, by)
+		}
+	}
+	sort.Strings(given)
+	if len(given) == 1 {
+		return given[0], "applies"
+	}
+	return strings.Join(given, ", "), "apply"
 }

@@ -46,7 +46,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return 0
 	}
 	if err != nil {
-		reportUsageError(stderr, err)
+		reportUsageError(stderr, "", err)
 		return 2
 	}
 	cmd := "serve"
@@ -70,20 +70,38 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	if cmd == "tools" {
 		return printTools(stdout, stderr, sel, cfg.confirmDestructive)
 	}
-	var call *callRequest
-	if cmd == "call" {
-		// Checked before any credential or upstream call is needed.
-		var code int
-		if call, code = parseCall(cfg, sel, stdout, stderr); call == nil {
-			return code
-		}
-	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	if cmd == "serve" && cfg.transport == "http" {
 		return serveHTTP(ctx, cfg, sel, logger, getenv, stderr)
+	}
+
+	// The tools are built before the client they call, so that the
+	// selection and a call's tool are checked before any credential or
+	// upstream call is needed.
+	var api *telnyxapi.Client
+	deps := tools.Deps{
+		Client:  func(context.Context) (*telnyxapi.Client, error) { return api, nil },
+		Confirm: tools.NewConfirmer(cfg.confirmDestructive, nil),
+		Secrets: tools.SecretsPolicy(cfg.secrets),
+		Logger:  logger,
+
+		AllowInsecureOAuth: cfg.allowInsecureOAuth,
+	}
+	all := tools.All(deps)
+	selected, err := tools.Select(all, sel)
+	if err != nil {
+		fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
+		return 2
+	}
+	var call *callRequest
+	if cmd == "call" {
+		var code int
+		if call, code = parseCall(cfg, sel, all, selected, stdout, stderr); call == nil {
+			return code
+		}
 	}
 
 	api, cleanup, err := newAPIClient(cfg, getenv, stderr)
@@ -93,19 +111,6 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	}
 	defer cleanup()
 
-	deps := tools.Deps{
-		Client:  func(context.Context) (*telnyxapi.Client, error) { return api, nil },
-		Confirm: tools.NewConfirmer(cfg.confirmDestructive, nil),
-		Secrets: tools.SecretsPolicy(cfg.secrets),
-		Logger:  logger,
-
-		AllowInsecureOAuth: cfg.allowInsecureOAuth,
-	}
-	selected, err := tools.Select(tools.All(deps), sel)
-	if err != nil {
-		fmt.Fprintln(stderr, "telnyx-oauth-mcp:", err)
-		return 2
-	}
 	if !cfg.confirmDestructive {
 		logger.Warn("destructive tools run without confirmation (--confirm-destructive=false)")
 	}

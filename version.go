@@ -7,12 +7,17 @@ import (
 
 // resolveVersion is what --version, the User-Agent and the MCP server info
 // report. A release build stamps the version with -ldflags "-X
-// main.version=1.2.3"; otherwise the Go build info says what was built:
-// the module version for `go install module@version` (and, since Go 1.24,
-// for a local build of a tagged or stamped checkout), else the VCS revision
-// and whether the tree had uncommitted changes. Only a build with neither
-// (-buildvcs=false, or no Git) is plain "dev".
+// main.version=1.2.3"; otherwise it is the main module's version in the Go
+// build info, without its "v". `go install module@version` records that
+// version; `go build` in a Git checkout records the tag of the commit, or
+// else a pseudo-version (0.0.0-20260101000000-0123456789ab, or 1.2.4-0.…
+// after a tag v1.2.3), with "+dirty" when the tree has uncommitted
+// changes. When Go recorded the commit but could not make a version of
+// it, the version is dev-<revision>, with "-dirty" for uncommitted
+// changes; when it recorded neither (go run, -buildvcs=false, no Git), it
+// is plain "dev".
 // https://pkg.go.dev/runtime/debug#BuildInfo
+// https://go.dev/doc/go1.24#go-command
 func resolveVersion(stamped string, info *debug.BuildInfo, ok bool) string {
 	if stamped != "dev" && stamped != "" {
 		return stamped

@@ -21,8 +21,9 @@ import (
 
 // TestLocalBuildVersion builds the binary as a developer does, with no
 // -ldflags and Go's default VCS stamping, and checks that --version says
-// what the build info holds: the module version, else the revision (and
-// "-dirty" for uncommitted changes), and "dev" only when there is neither.
+// what the build info holds: the module version (in a Git checkout, its
+// tag or a pseudo-version), else the revision, and "dev" only when there
+// is neither.
 func TestLocalBuildVersion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the server binary")

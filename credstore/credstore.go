@@ -428,12 +428,9 @@ func (s *Store) Lock(ctx context.Context) (unlock func(), err error) {
 	}
 	path := filepath.Join(s.Dir, "refresh.lock")
 	l := flock.New(path, flock.SetPermissions(0o600))
-	ok, err := l.TryLockContext(ctx, 20*time.Millisecond)
-	if err != nil {
+	// TryLockContext gives (true, nil) or (false, the error or ctx's).
+	if ok, err := l.TryLockContext(ctx, 20*time.Millisecond); err != nil || !ok {
 		return nil, fmt.Errorf("waiting for the refresh lock %s: %w", path, err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("waiting for the refresh lock %s: not taken", path)
 	}
 	var once sync.Once
 	return func() { once.Do(func() { _ = l.Unlock() }) }, nil

@@ -6,8 +6,9 @@ package hostconfig
 
 import (
 	"bytes"
-	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,13 +75,19 @@ func (w *world) opts() Options {
 		Store:      w.store,
 		GOOS:       "linux",
 		Now:        func() time.Time { w.clock = w.clock.Add(time.Second); return w.clock },
-		CheckArgs: func(args []string) error {
-			for _, a := range args {
-				if a == "--bogus" {
-					return errors.New("flag provided but not defined: -bogus")
-				}
+		CheckArgs: func(args []string) (ServerArgs, error) {
+			// A few of the server's flags, parsed as the program does.
+			fs := flag.NewFlagSet("server", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			var sa ServerArgs
+			fs.BoolVar(&sa.Sandbox, "sandbox", false, "")
+			fs.Bool("read-only", false, "")
+			fs.String("base-url", "", "")
+			if err := fs.Parse(args); err != nil {
+				return ServerArgs{}, err
 			}
-			return nil
+			fs.Visit(func(f *flag.Flag) { sa.BaseURL = sa.BaseURL || f.Name == "base-url" })
+			return sa, nil
 		},
 	}
 }

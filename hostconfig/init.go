@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,14 +35,29 @@ type Options struct {
 	// Executable returns this binary's absolute path; os.Executable when
 	// nil.
 	Executable func() (string, error)
-	// CheckArgs validates server flags given after --; nil accepts any.
-	CheckArgs func(args []string) error
+	// CheckArgs validates the server flags an entry runs (given after --,
+	// or kept from the entry) and says what they set; nil accepts any and
+	// learns nothing from them.
+	CheckArgs func(args []string) (ServerArgs, error)
 	// Store is where login keeps credentials; credstore.FromEnv when nil.
 	Store *credstore.Store
 	// GOOS picks the host paths; runtime.GOOS when empty.
 	GOOS string
 	// Now is the clock for backup names; time.Now when nil.
 	Now func() time.Time
+	// ReportFlagError reports a mistake in init's own flags on stderr (the
+	// program reports its own flags' mistakes the same way); one line with
+	// the flag package's error when nil.
+	ReportFlagError func(stderr io.Writer, fs *flag.FlagSet, err error)
+}
+
+// ServerArgs is what init needs to know of the server flags an entry runs.
+type ServerArgs struct {
+	// Sandbox: the entry serves the built-in fake API (--sandbox), so it
+	// needs no credential.
+	Sandbox bool
+	// BaseURL: the entry names its API base itself (--base-url).
+	BaseURL bool
 }
 
 func (o *Options) getenv(k string) string {
@@ -73,7 +87,7 @@ Flags:
 // Run is the init command; it returns the exit status.
 func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // the flag package would print both below to one writer
 	hostName := fs.String("host", "", "the `host` to configure: "+strings.Join(HostNames(), ", "))
 	configPath := fs.String("config-path", "", "edit this `file` instead of the host's usual one (a workspace .vscode/mcp.json, a Store install of Claude Desktop)")
 	createDirs := fs.Bool("create-dirs", false, "create the missing directories of --config-path")
@@ -82,13 +96,17 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 	printOnly := fs.Bool("print", false, "print the server entry as a JSON snippet, for pasting into a host init does not manage; touch no file")
 	withEnvKey := fs.Bool("with-env-key", false, "copy TELNYX_API_KEY from this environment into the entry, in plain text (only when no credential is stored; prefer login --api-key)")
 	baseURL := fs.String("base-url", opts.BaseURL, "Telnyx API base `URL` the server will use")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, usage, strings.Join(HostNames(), ", "))
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+		switch {
+		case errors.Is(err, flag.ErrHelp): // the usage goes where what was asked for goes
+			fmt.Fprintf(stdout, usage, strings.Join(HostNames(), ", "))
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
 			return 0
+		case opts.ReportFlagError != nil:
+			opts.ReportFlagError(stderr, fs, err)
+		default:
+			fmt.Fprintln(stderr, "telnyx-oauth-mcp init:", err)
 		}
 		return 2
 	}
@@ -96,8 +114,10 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 	if len(serverArgs) == 0 {
 		serverArgs = nil // keep the entry's own args
 	}
+	var server ServerArgs
 	if len(serverArgs) > 0 && opts.CheckArgs != nil {
-		if err := opts.CheckArgs(serverArgs); err != nil {
+		var err error
+		if server, err = opts.CheckArgs(serverArgs); err != nil {
 			fmt.Fprintf(stderr, "telnyx-oauth-mcp init: the server flags after -- are not valid: %v\n", err)
 			return 2
 		}
@@ -141,9 +161,40 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Warning: %s looks like a temporary `go run` build that will vanish; install the binary (go install) and run init from it.\n", exe)
 	}
 
+	// The host's file, and the entry init updates in it. An error reading
+	// it is reported once the entry to add by hand is known.
+	path := *configPath
+	var doc *hostDoc
+	var docErr error
+	if !*printOnly {
+		if path != "" && !*createDirs {
+			if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, os.ErrNotExist) {
+				fmt.Fprintf(stderr, "telnyx-oauth-mcp init: %s does not exist; check --config-path, or add --create-dirs to create it\n", filepath.Dir(path))
+				return 2
+			}
+		}
+		if path == "" {
+			goos := opts.GOOS
+			if goos == "" {
+				goos = currentGOOS
+			}
+			path, err = host.Path(goos, opts.getenv)
+			if err != nil {
+				fmt.Fprintln(stderr, "telnyx-oauth-mcp init:", err)
+				return 1
+			}
+		}
+		doc, docErr = readHostDoc(path, host.Key, *name)
+	}
+	if kept := doc.args(); serverArgs == nil && len(kept) > 0 && opts.CheckArgs != nil {
+		// The entry keeps its args, so they say what it runs; args init
+		// would refuse (edited by hand) tell it nothing.
+		server, _ = opts.CheckArgs(kept)
+	}
+
 	// Which secret, if any, goes into the file. The sandbox needs none.
 	envKey := ""
-	sandbox := flagOn(serverArgs, "sandbox")
+	sandbox := server.Sandbox
 	store := opts.Store
 	if sandbox {
 		fmt.Fprintln(stderr, "The entry runs the sandbox (a built-in fake Telnyx API): it needs no credential.")
@@ -184,7 +235,7 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 	}
 
 	spec := entrySpec{host: host, command: exe, args: serverArgs, envKey: envKey, dropStoredKey: stored != nil}
-	if base != telnyxapi.DefaultBaseURL && !hasFlag(serverArgs, "base-url") {
+	if base != telnyxapi.DefaultBaseURL && !server.BaseURL {
 		spec.baseURL = base
 	}
 
@@ -199,25 +250,11 @@ func Run(opts Options, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	path := *configPath
-	if path != "" && !*createDirs {
-		if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(stderr, "telnyx-oauth-mcp init: %s does not exist; check --config-path, or add --create-dirs to create it\n", filepath.Dir(path))
-			return 2
-		}
+	var res *result
+	err = docErr
+	if err == nil {
+		res, err = doc.update(*name, spec)
 	}
-	if path == "" {
-		goos := opts.GOOS
-		if goos == "" {
-			goos = currentGOOS
-		}
-		path, err = host.Path(goos, opts.getenv)
-		if err != nil {
-			fmt.Fprintln(stderr, "telnyx-oauth-mcp init:", err)
-			return 1
-		}
-	}
-	res, err := update(path, *name, spec)
 	if err != nil {
 		fmt.Fprintf(stderr, "telnyx-oauth-mcp init: %s: %v; nothing was changed.\n", path, err)
 		shown := spec
@@ -351,73 +388,105 @@ func (r *result) verb() string {
 	return "updated"
 }
 
-// update computes the new content of the host file at path.
-func update(path, name string, spec entrySpec) (*result, error) {
-	res := &result{target: path, mode: 0o600}
+// hostDoc is a host's file as init found it, with the server's entry.
+type hostDoc struct {
+	target  string // the file to write: the path with symlinks resolved
+	data    []byte // its content; nil when there is no file
+	body    []byte // data without a byte order mark
+	existed bool
+	mode    fs.FileMode
+	file    *hostFile       // nil when the file is absent or blank
+	oldRaw  json.RawMessage // the entry; nil when there is none
+	old     object
+}
+
+// readHostDoc reads the host file at path and finds the entry name under
+// key in it.
+func readHostDoc(path, key, name string) (*hostDoc, error) {
+	d := &hostDoc{target: path, mode: 0o600}
 	if t, err := filepath.EvalSymlinks(path); err == nil {
-		res.target = t // a dotfile manager's symlink stays a symlink
+		d.target = t // a dotfile manager's symlink stays a symlink
 	} else {
-		res.target = danglingTarget(path) // even when its file is not there yet
+		d.target = danglingTarget(path) // even when its file is not there yet
 	}
-	data, err := os.ReadFile(res.target)
+	data, err := os.ReadFile(d.target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		data = nil
 	case err != nil:
 		return nil, err
 	default:
-		res.existed = true
-		if fi, err := os.Stat(res.target); err == nil {
-			res.mode = fi.Mode().Perm()
+		d.data, d.existed = data, true
+		if fi, err := os.Stat(d.target); err == nil {
+			d.mode = fi.Mode().Perm()
 		}
 	}
-	if spec.envKey != "" {
-		res.mode &^= 0o077 // the file is about to hold an API key
-	}
-
-	body := bytes.TrimPrefix(data, []byte("\ufeff")) // a BOM some Windows editors add
-	var file *hostFile
-	var oldRaw json.RawMessage
-	if len(bytes.TrimSpace(body)) > 0 {
-		if file, err = parseHostFile(body); err != nil {
+	d.body = bytes.TrimPrefix(d.data, []byte("\ufeff")) // a BOM some Windows editors add
+	if len(bytes.TrimSpace(d.body)) > 0 {
+		if d.file, err = parseHostFile(d.body); err != nil {
 			if errors.Is(err, errNotObject) {
 				return nil, errors.New("the file is not a JSON object")
 			}
 			return nil, fmt.Errorf("the file is not JSON (with or without comments): %v", err)
 		}
-		if oldRaw, err = file.entry(spec.host.Key, name); err != nil {
+		if d.oldRaw, err = d.file.entry(key, name); err != nil {
 			return nil, err
 		}
 	}
-	var old object
-	if oldRaw != nil {
-		if old, err = parseObject(oldRaw); err != nil {
+	if d.oldRaw != nil {
+		if d.old, err = parseObject(d.oldRaw); err != nil {
 			return nil, fmt.Errorf("the %q entry: %v", name, err)
 		}
 	}
-	entry, notes, err := spec.apply(old)
+	return d, nil
+}
+
+// args is the entry's "args", which it keeps when init is given no server
+// flags; nil when there is no entry or its args are not a list of strings.
+func (d *hostDoc) args() []string {
+	if d == nil {
+		return nil
+	}
+	raw, ok := d.old.get("args")
+	if !ok {
+		return nil
+	}
+	var args []string
+	if json.Unmarshal(raw, &args) != nil {
+		return nil
+	}
+	return args
+}
+
+// update computes the new content of the host file, with the entry name
+// as spec wants it.
+func (d *hostDoc) update(name string, spec entrySpec) (*result, error) {
+	res := &result{target: d.target, mode: d.mode, existed: d.existed}
+	if spec.envKey != "" {
+		res.mode &^= 0o077 // the file is about to hold an API key
+	}
+	entry, notes, err := spec.apply(d.old)
 	if err != nil {
 		return nil, err
 	}
 	res.notes = notes
-	res.added = oldRaw == nil
-	if oldRaw != nil && sameJSON(oldRaw, entry) {
-		res.content = data
+	res.added = d.oldRaw == nil
+	if d.oldRaw != nil && sameJSON(d.oldRaw, entry) {
+		res.content = d.data
 		return res, nil
 	}
 	res.changed = true
-	if file == nil {
+	if d.file == nil {
 		doc := object{}.set(spec.host.Key, object{}.set(name, entry).encode())
-		if res.content, err = format(doc.encode(), body); err != nil {
+		if res.content, err = format(doc.encode(), d.body); err != nil {
 			return nil, err
 		}
 	} else {
-		if err := file.setEntry(spec.host.Key, name, entry); err != nil {
+		if err := d.file.setEntry(spec.host.Key, name, entry); err != nil {
 			return nil, err
 		}
-		res.content = file.bytes()
+		res.content = d.file.bytes()
 	}
-	if len(body) < len(data) {
+	if len(d.body) < len(d.data) {
 		res.content = append([]byte("\ufeff"), res.content...)
 	}
 	return res, nil
@@ -533,38 +602,6 @@ func executable(opts Options) (string, error) {
 // looksTemporary spots the binary `go run` builds in a temporary directory.
 func looksTemporary(exe string) bool {
 	return strings.Contains(exe, string(filepath.Separator)+"go-build")
-}
-
-func hasFlag(args []string, name string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		a = strings.TrimLeft(a, "-")
-		if a == name || strings.HasPrefix(a, name+"=") {
-			return true
-		}
-	}
-	return false
-}
-
-// flagOn reports whether a boolean flag is set in args: --name, -name or
-// --name=true.
-func flagOn(args []string, name string) bool {
-	on := false
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		a = strings.TrimLeft(a, "-")
-		switch {
-		case a == name:
-			on = true
-		case strings.HasPrefix(a, name+"="):
-			on, _ = strconv.ParseBool(strings.TrimPrefix(a, name+"="))
-		}
-	}
-	return on
 }
 
 func now(o Options) time.Time {

@@ -244,8 +244,12 @@ func TestInitUsage(t *testing.T) {
 		assert.Equal(t, 2, w.run(args...), "%v", args)
 	}
 	assert.NoFileExists(t, w.path("cursor"))
+	assert.Equal(t, 2, w.run("--bogus"))
+	assert.Equal(t, "telnyx-oauth-mcp init: flag provided but not defined: -bogus\n", w.stderr.String(), "one line")
 	assert.Equal(t, 0, w.run("--help"))
-	assert.Contains(t, w.stderr.String(), "claude-desktop, claude-code, cursor, vscode, windsurf")
+	assert.True(t, strings.HasPrefix(w.stdout.String(), "Usage: telnyx-oauth-mcp init"), "the usage --help asks for goes to stdout")
+	assert.Contains(t, w.stdout.String(), "claude-desktop, claude-code, cursor, vscode, windsurf")
+	assert.Empty(t, w.stderr.String())
 }
 
 // TestInitArgsAndBaseURL: flags after -- become the entry's args; a
@@ -265,6 +269,20 @@ func TestInitArgsAndBaseURL(t *testing.T) {
 	e := doc["mcpServers"][DefaultName]
 	assert.Equal(t, []any{"--read-only"}, e["args"])
 	assert.Equal(t, map[string]any{"TELNYX_BASE_URL": "http://127.0.0.1:4010/v2"}, e["env"])
+
+	// An entry whose args name the base URL itself gets no TELNYX_BASE_URL,
+	// whether the args are given now or kept from the entry.
+	w2 := newWorld(t, false)
+	const base = "http://127.0.0.1:4010/v2"
+	require.Equal(t, 0, w2.run("--host", "cursor", "--base-url", base, "--", "--base-url", base), w2.stderr.String())
+	require.Equal(t, 0, w2.run("--host", "cursor", "--base-url", base), w2.stderr.String())
+	assert.Contains(t, w2.stdout.String(), "nothing changed")
+	b, _ = os.ReadFile(w2.path("cursor"))
+	doc = nil
+	require.NoError(t, json.Unmarshal(b, &doc))
+	e = doc["mcpServers"][DefaultName]
+	assert.Equal(t, []any{"--base-url", base}, e["args"])
+	assert.NotContains(t, e, "env")
 }
 
 // TestInitSymlinkAndLineEndings: a symlinked file (a dotfile manager) is
@@ -438,8 +456,19 @@ func TestInitSandboxNeedsNoCredential(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"--sandbox"`)
 
+	// Run again without server flags, the entry keeps its args and so
+	// still runs the sandbox.
+	require.Equal(t, 0, w.run("--host", "cursor"), w.stderr.String())
+	assert.NotContains(t, w.stderr.String(), "No credential is stored")
+	assert.Contains(t, w.stderr.String(), "needs no credential")
+	assert.Contains(t, w.stdout.String(), "nothing changed")
+
 	// Without the sandbox the warning is there.
 	w2 := newWorld(t, false)
+	require.Equal(t, 0, w2.run("--host", "cursor"), w2.stderr.String())
+	assert.Contains(t, w2.stderr.String(), "No credential is stored")
+	require.Equal(t, 0, w2.run("--host", "cursor", "--", "--sandbox=false", "--read-only"), w2.stderr.String())
+	assert.Contains(t, w2.stderr.String(), "No credential is stored")
 	require.Equal(t, 0, w2.run("--host", "cursor"), w2.stderr.String())
 	assert.Contains(t, w2.stderr.String(), "No credential is stored")
 }

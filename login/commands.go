@@ -19,14 +19,10 @@ import (
 // that the next login does not register another one.
 func RunLogout(_ context.Context, opts Options, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("logout", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	baseURL := fs.String("base-url", opts.BaseURL, "Telnyx API base `URL` whose credential to remove")
 	forget := fs.Bool("forget-client", false, "also forget the OAuth client login registered, so the next login registers a new one")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: telnyx-oauth-mcp logout [flags]\n\nRemove the credential that login stored (keychain and file).\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	base, store, code := opts.prepare("logout", fs, args, baseURL, stderr)
+	const usage = "Usage: telnyx-oauth-mcp logout [flags]\n\nRemove the credential that login stored (keychain and file).\n\nFlags:\n"
+	base, store, code := opts.prepare(fs, usage, args, baseURL, stdout, stderr)
 	if store == nil {
 		return code
 	}
@@ -69,13 +65,9 @@ func RunLogout(_ context.Context, opts Options, args []string, stdout, stderr io
 // usable credential exists, 1 when none does.
 func RunStatus(_ context.Context, opts Options, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	baseURL := fs.String("base-url", opts.BaseURL, "Telnyx API base `URL` to report on")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: telnyx-oauth-mcp status [flags]\n\nSay which Telnyx credential the server would use, where it comes from and when it expires.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	base, store, code := opts.prepare("status", fs, args, baseURL, stderr)
+	const usage = "Usage: telnyx-oauth-mcp status [flags]\n\nSay which Telnyx credential the server would use, where it comes from and when it expires.\n\nFlags:\n"
+	base, store, code := opts.prepare(fs, usage, args, baseURL, stdout, stderr)
 	if store == nil {
 		return code
 	}
@@ -156,14 +148,16 @@ func describeStored(line func(k, v string), c *credstore.Credential, where strin
 	return left > 0
 }
 
-// prepare parses a command's flags, then checks the base URL the flags
-// name and opens the credential store. When it cannot, it has said why on
-// stderr and the store is nil; code is the exit status (0 after --help).
-func (o *Options) prepare(name string, fs *flag.FlagSet, args []string, baseURL *string, stderr io.Writer) (string, *credstore.Store, int) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", nil, 0
-		}
+// prepare parses a command's flags (see parseFlags), then checks the base
+// URL the flags name and opens the credential store. When it cannot, or
+// --help was asked for, the store is nil and code is the exit status.
+func (o *Options) prepare(fs *flag.FlagSet, usage string, args []string, baseURL *string, stdout, stderr io.Writer) (string, *credstore.Store, int) {
+	name := fs.Name()
+	if code, done := o.parseFlags(fs, usage, args, stdout, stderr); done {
+		return "", nil, code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "telnyx-oauth-mcp %s: unexpected argument %q\n", name, fs.Arg(0))
 		return "", nil, 2
 	}
 	base, err := normalizeBaseURL(*baseURL)
@@ -177,4 +171,27 @@ func (o *Options) prepare(name string, fs *flag.FlagSet, args []string, baseURL 
 		return "", nil, 2
 	}
 	return base, store, 0
+}
+
+// parseFlags parses a command's flags. --help prints usage, then the
+// flags, on stdout, where what was asked for goes; a mistake is reported
+// on stderr. done says the command ends there, with code its exit status:
+// 0 after --help, 2 after a mistake.
+func (o *Options) parseFlags(fs *flag.FlagSet, usage string, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	fs.SetOutput(io.Discard) // the flag package would print both to one writer
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return 0, true
+	case o.ReportFlagError != nil:
+		o.ReportFlagError(stderr, fs, err)
+	default:
+		fmt.Fprintf(stderr, "telnyx-oauth-mcp %s: %v\n", fs.Name(), err)
+	}
+	return 2, true
 }

@@ -1,6 +1,8 @@
 package login
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +135,27 @@ func TestStoredPerBaseURL(t *testing.T) {
 	same, err := loadStored(r.store, telnyxapi.Config{BaseURL: r.fake.BaseURL + "/"}, &r.stderr)
 	require.NoError(t, err)
 	assert.NotNil(t, same, "the base URL is normalized")
+}
+
+// TestStatusLogoutUsage: status and logout take no arguments: a stray one
+// (a base URL without --base-url) is a usage error, one line, and logout
+// removes nothing then; --help prints the usage on stdout.
+func TestStatusLogoutUsage(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, true)
+	require.Equal(t, 0, r.loginAPIKey(keyCanary+"\n", "--no-verify"), r.stderr.String())
+	for name, cmd := range map[string]func(context.Context, Options, []string, *syncBuffer, *syncBuffer) int{"status": status, "logout": logout} {
+		var stdout, stderr syncBuffer
+		assert.Equal(t, 2, cmd(context.Background(), r.opts(nil), []string{"https://api.telnyx.com/v2"}, &stdout, &stderr), name)
+		assert.Equal(t, "telnyx-oauth-mcp "+name+": unexpected argument \"https://api.telnyx.com/v2\"\n", stderr.String())
+		assert.Empty(t, stdout.String())
+
+		stdout, stderr = syncBuffer{}, syncBuffer{}
+		assert.Equal(t, 0, cmd(context.Background(), r.opts(nil), []string{"-h"}, &stdout, &stderr), name)
+		assert.True(t, strings.HasPrefix(stdout.String(), "Usage: telnyx-oauth-mcp "+name), stdout.String())
+		assert.Empty(t, stderr.String())
+	}
+	c, _, err := r.store.Load(r.fake.BaseURL)
+	require.NoError(t, err)
+	assert.NotNil(t, c, "logout with a stray argument removed nothing")
 }

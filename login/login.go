@@ -51,6 +51,10 @@ type Options struct {
 	Transport http.RoundTripper
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// ReportFlagError reports a mistake in a command's own flags on
+	// stderr (the program reports its own flags' mistakes the same way);
+	// one line with the flag package's error when nil.
+	ReportFlagError func(stderr io.Writer, fs *flag.FlagSet, err error)
 
 	// tamperVerifier, for tests, changes the PKCE verifier sent to the
 	// token endpoint.
@@ -114,12 +118,11 @@ Flags:
 
 // Run is the login command. It returns the exit status: 0 logged in, 1 the
 // login failed, 2 bad usage. Everything it says goes to stderr (the URL
-// too), so stdout stays clean; stdout is taken for symmetry with the other
-// commands.
+// too), so stdout stays clean; only the usage --help asks for goes to
+// stdout.
 func Run(ctx context.Context, opts Options, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	errw := &syncWriter{w: stderr}
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	fs.SetOutput(errw)
 	baseURL := fs.String("base-url", opts.BaseURL, "Telnyx API base `URL` to log in to")
 	scope := fs.String("scope", "", "space- or comma-separated `scopes` to ask for (default: every scope the server's metadata lists)")
 	apiKey := fs.Bool("api-key", false, "store a Telnyx API key read from standard input instead of logging in")
@@ -127,15 +130,8 @@ func Run(ctx context.Context, opts Options, args []string, stdin io.Reader, stdo
 	noBrowser := fs.Bool("no-browser", false, "do not open a browser; only print the URL")
 	newClient := fs.Bool("new-client", false, "register a new OAuth client even if one is remembered for this base URL")
 	timeout := fs.Duration("timeout", DefaultTimeout, "how long to wait for the browser to come back")
-	fs.Usage = func() {
-		fmt.Fprint(errw, loginUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := opts.parseFlags(fs, loginUsage, args, stdout, errw); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(errw, "telnyx-oauth-mcp login: unexpected argument %q\n", fs.Arg(0))

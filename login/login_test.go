@@ -255,15 +255,23 @@ func TestLoginScopeFlag(t *testing.T) {
 	assert.Len(t, r.fake.RequestsFor(telnyxfake.OpRegister), 2, "a client registered for fewer scopes is not reused")
 }
 
-// TestLoginUsage: bad flags are usage errors that store nothing.
+// TestLoginUsage: bad flags are usage errors, each one line, that store
+// nothing; --help prints the usage on stdout.
 func TestLoginUsage(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, true)
 	for _, args := range [][]string{{"--bogus"}, {"extra"}, {"--base-url", "http://example.com/v2"}, {"--timeout", "0s"}} {
-		assert.Equal(t, 2, Run(context.Background(), r.opts(nil), args, strings.NewReader(""), &r.stdout, &r.stderr), "%v", args)
+		var stdout, stderr strings.Builder
+		assert.Equal(t, 2, Run(context.Background(), r.opts(nil), args, strings.NewReader(""), &stdout, &stderr), "%v", args)
+		assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "one line: %q", stderr.String())
+		assert.True(t, strings.HasPrefix(stderr.String(), "telnyx-oauth-mcp login: "), stderr.String())
+		assert.Empty(t, stdout.String())
 	}
-	assert.Equal(t, 0, Run(context.Background(), r.opts(nil), []string{"--help"}, strings.NewReader(""), &r.stdout, &r.stderr))
-	assert.Contains(t, r.stderr.String(), "--api-key")
+	var stdout, stderr strings.Builder
+	assert.Equal(t, 0, Run(context.Background(), r.opts(nil), []string{"--help"}, strings.NewReader(""), &stdout, &stderr))
+	assert.True(t, strings.HasPrefix(stdout.String(), "Usage: telnyx-oauth-mcp login"), "the usage --help asks for goes to stdout")
+	assert.Contains(t, stdout.String(), "--api-key")
+	assert.Empty(t, stderr.String())
 	r.assertNothingStored()
 	assert.Empty(t, r.fake.Requests())
 }
