@@ -21,11 +21,15 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
-// Everything in this file runs before mcp-go sees a request, in this
-// order: Host, Origin, credentials in the query, authentication, method,
-// Content-Type, body size, then the session checks. Nothing creates state
-// (a session, a rate-limit entry) before authentication succeeds, and no
-// body is read before it either.
+// The guard (serveMCP) runs before mcp-go sees a request, in this order:
+// Host, Origin, credentials in the query, authentication, method,
+// Content-Type, announced body size, in key mode the check of the key with
+// Telnyx, reading the body, the front door (jsonrpc.Conn.Admit), then the
+// session checks. Nothing creates state (a session, a rate-limit entry)
+// before authentication succeeds, and no body is read before it either.
+// While mcp-go answers, replyWriter passes what it writes through the
+// reply edge (jsonrpc.Conn.Reply), and discard swallows its answer to a
+// client's response.
 
 // corsAllowHeaders are the request headers a browser client may send.
 const corsAllowHeaders = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID"
@@ -72,9 +76,6 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		s.unauthorized(w, r, "unauthorized", "a valid bearer credential is required (Authorization: Bearer …)", !errors.Is(err, errNoCredential))
 		return
 	}
-	if s.keys != nil && !s.keyKnown(w, r, c) {
-		return
-	}
 	switch r.Method {
 	case http.MethodPost, http.MethodGet, http.MethodDelete:
 	default:
@@ -82,8 +83,6 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, http.StatusMethodNotAllowed, "method", "method not allowed")
 		return
 	}
-
-	var body []byte
 	if r.Method == http.MethodPost {
 		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 			s.reject(w, r, http.StatusUnsupportedMediaType, "content_type", "Content-Type must be application/json")
@@ -93,6 +92,16 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 			s.reject(w, r, http.StatusRequestEntityTooLarge, "body_too_large", "request body too large")
 			return
 		}
+	}
+	// The key check asks Telnyx about a key it does not know yet: last of
+	// the checks, so that a request refused for what it says itself costs
+	// neither a round trip nor one of its address's checks.
+	if s.keys != nil && !s.keyKnown(w, r, c) {
+		return
+	}
+
+	var body []byte
+	if r.Method == http.MethodPost {
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 		if err == nil {
 			_ = rc.SetReadDeadline(time.Time{}) // net/http also lifts it at EOF

@@ -3,7 +3,9 @@ package httpserver
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -117,6 +119,42 @@ func flattenPairs(h map[string]string) []string {
 		out = append(out, k, v)
 	}
 	return out
+}
+
+// TestLocalRefusalsCostNoKeyCheck: a request refused for what it says
+// itself (a PUT, a Content-Type other than JSON, an announced body over
+// the cap) gets its refusal before the server asks Telnyx about its key:
+// a key nobody checked yet costs no round trip and none of the address's
+// checks.
+func TestLocalRefusalsCostNoKeyCheck(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	ts := startServer(t, up, func(c *Config) { c.MaxBodyBytes = 4096 })
+	hc := httpClient(t)
+	unknown := bearer("KEYnever-checked-0123456789abcdef")
+
+	send := func(method, contentType, body string) int {
+		req, err := http.NewRequest(method, ts.URL, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", unknown["Authorization"])
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusMethodNotAllowed, send(http.MethodPut, "application/json", initializeBody))
+	assert.Equal(t, http.StatusUnsupportedMediaType, send(http.MethodPost, "text/plain", initializeBody))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, send(http.MethodPost, "application/json", initializeBody+strings.Repeat(" ", 8192)))
+	assert.Empty(t, up.keyChecks(), "no key was checked with Telnyx")
+	assert.Zero(t, ts.mcpServed.Load())
+
+	// The same key in a request the server can serve is checked (and refused).
+	status, _, body := rawPost(t, hc, ts.URL, unknown, initializeBody)
+	assert.Equal(t, http.StatusUnauthorized, status, body)
+	assert.Len(t, up.keyChecks(), 1)
 }
 
 // TestKeyVerdictRemembered: a key Telnyx accepts is checked once, even by
