@@ -215,9 +215,13 @@ func newCancelFilter(w io.Writer) *cancelFilter {
 
 // admit runs one line from the host through the front door and returns
 // what mcp-go gets: the line (ids replaced where the door replaces them),
-// or nil when the door answered it or dropped it.
+// or nil when the door answered it or dropped it. A refused notification
+// is dropped without an answer, as mcp-go drops one it cannot serve.
 func (c *cancelFilter) admit(line []byte) []byte {
 	pass, m, refusal := c.door.Admit(line)
+	if refusal != nil && refusal.Notification() {
+		return nil // JSON-RPC answers no notification, not even its errors
+	}
 	if refusal != nil {
 		c.writeMu.Lock()
 		_, _ = c.w.Write(refusal.JSON())

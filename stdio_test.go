@@ -581,3 +581,28 @@ func TestCancelFilterIDs(t *testing.T) {
 		`{"jsonrpc":"2.0","id":1,"result":{"again":true}}`+"\n", out.String(),
 		"only the cancelled request's response is dropped, once")
 }
+
+// TestStdioRefusals: the front door's refusals over stdio. A request with
+// a bad tool name gets -32602 with its id; the same as a notification gets
+// nothing, since JSON-RPC answers no notification (mcp-go answers none
+// either); a look-alike key gets -32600 with id null, notification or not.
+// mcp-go sees none of them.
+func TestStdioRefusals(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		line, want string
+	}{
+		{`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"bad name"}}`, `"id":3,"error":{"code":-32602,`},
+		{`{"jsonrpc":"2.0","method":"tools/call","params":{"name":"bad name"}}`, ``},
+		{`{"jsonrpc":"2.0","method":"tools/call","Method":"ping"}`, `"id":null,"error":{"code":-32600,`},
+	} {
+		var out bytes.Buffer
+		f := newCancelFilter(&out)
+		assert.Nil(t, f.admit([]byte(tc.line+"\n")), tc.line)
+		if tc.want == "" {
+			assert.Empty(t, out.String(), tc.line)
+		} else {
+			assert.Contains(t, out.String(), tc.want, tc.line)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -222,23 +221,34 @@ func (s *Server) keyKnown(w http.ResponseWriter, r *http.Request, c *caller) boo
 	return false
 }
 
-// refuse answers a message the front door refused: 400 for a request
-// that is not valid (-32600, id null, which the spec allows for refusals);
-// for a valid request with bad parameters (-32602, with its id), 200 under
-// 2025-11-25 and 400 under 2026-07-28, which gives errors HTTP statuses.
+// refuse answers a message the front door refused. A message that is not
+// a valid request (-32600, id null, which the spec allows for refusals)
+// gets 400. A valid request with bad parameters (-32602, with its id) gets
+// 200 under 2025-11-25 and 400 under 2026-07-28, which gives errors HTTP
+// statuses. A notification with bad parameters gets 400 under both, with
+// -32602 and id null: JSON-RPC answers no notification, and MCP's
+// Streamable HTTP transport wants an HTTP error status for one the server
+// does not accept, whose body may be a JSON-RPC error without an id
+// (https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#sending-messages-to-the-server).
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, ref *jsonrpc.Refusal, modern bool) {
-	if ref.ID == nil {
+	if ref.Code == jsonrpc.CodeInvalidRequest {
 		s.reject(w, r, http.StatusBadRequest, "invalid_request", ref.Message)
 		return
 	}
 	s.metrics.reject("invalid_params")
+	status := http.StatusOK
+	if modern || ref.Notification() {
+		status = http.StatusBadRequest
+	}
+	writeRefusal(w, status, ref)
+}
+
+// writeRefusal sends ref with status: the one JSON-RPC error envelope of
+// every refusal the guard writes itself.
+func writeRefusal(w http.ResponseWriter, status int, ref *jsonrpc.Refusal) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
-	status := http.StatusOK
-	if modern {
-		status = http.StatusBadRequest
-	}
 	w.WriteHeader(status)
 	_, _ = w.Write(ref.JSON())
 }
@@ -397,16 +407,7 @@ func (s *Server) originAllowed(r *http.Request) (string, bool) {
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int, reason, msg string) {
 	s.metrics.reject(reason)
 	s.log.Debug("request refused", "reason", reason, "status", status, "method", r.Method, "remote", s.remoteIP(r))
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]any{
-		"jsonrpc": "2.0",
-		"id":      nil,
-		"error":   map[string]any{"code": -32600, "message": msg},
-	})
-	_, _ = w.Write(append(b, '\n'))
+	writeRefusal(w, status, &jsonrpc.Refusal{Code: jsonrpc.CodeInvalidRequest, Message: msg})
 }
 
 // unauthorized answers 401 with the Bearer challenge; invalid says a

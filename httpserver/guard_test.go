@@ -3,6 +3,7 @@ package httpserver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -144,6 +145,58 @@ func TestBodyCap(t *testing.T) {
 	small := bytes.Repeat([]byte(" "), 1<<20-len(initializeBody))
 	status, _, _ := rawPost(t, hc, ts.URL, bearer(keyAlice), initializeBody+string(small))
 	assert.Equal(t, http.StatusOK, status)
+}
+
+// TestRefusalStatuses: what the front door refuses gets the HTTP status
+// and JSON-RPC error its kind calls for. A look-alike key is -32600 with
+// id null and 400. A request with a bad tool name is -32602 with its id:
+// 200 under 2025-11-25, 400 under 2026-07-28. The same as a notification
+// is -32602 with id null and 400 under both: no JSON-RPC answer exists for
+// a notification, and MCP wants an HTTP error for a message the server does
+// not accept. None reaches mcp-go.
+func TestRefusalStatuses(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	ts := startServer(t, up, func(c *Config) { c.Stateless = true })
+	hc := httpClient(t)
+	const (
+		lookAlike    = `{"jsonrpc":"2.0","id":3,"method":"tools/list","Method":"tools/call"}`
+		badName      = `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"bad name"}}`
+		notification = `{"jsonrpc":"2.0","method":"tools/call","params":{"name":"bad name"}}`
+	)
+	for _, tc := range []struct {
+		name, body, version string
+		status, code        int
+		id                  string
+	}{
+		{"look-alike key, 2025-11-25", lookAlike, legacy.version, http.StatusBadRequest, -32600, "null"},
+		{"look-alike key, 2026-07-28", lookAlike, modern.version, http.StatusBadRequest, -32600, "null"},
+		{"bad tool name, 2025-11-25", badName, legacy.version, http.StatusOK, -32602, "3"},
+		{"bad tool name, 2026-07-28", badName, modern.version, http.StatusBadRequest, -32602, "3"},
+		{"bad tool name in a notification, 2025-11-25", notification, legacy.version, http.StatusBadRequest, -32602, "null"},
+		{"bad tool name in a notification, 2026-07-28", notification, modern.version, http.StatusBadRequest, -32602, "null"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := ts.mcpServed.Load()
+			status, h, body := rawPost(t, hc, ts.URL, with(bearer(keyAlice), "Mcp-Protocol-Version", tc.version), tc.body)
+			assert.Equal(t, tc.status, status, body)
+			assert.Equal(t, "application/json", h.Get("Content-Type"))
+			var got struct {
+				JSONRPC string          `json:"jsonrpc"`
+				ID      json.RawMessage `json:"id"`
+				Error   struct {
+					Code    int    `json:"code"`
+					Message string `json:"message"`
+				} `json:"error"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(body), &got), body)
+			assert.Equal(t, "2.0", got.JSONRPC)
+			assert.Equal(t, tc.id, string(got.ID))
+			assert.Equal(t, tc.code, got.Error.Code, body)
+			assert.NotEmpty(t, got.Error.Message)
+			assert.Equal(t, before, ts.mcpServed.Load(), "refused before mcp-go")
+		})
+	}
 }
 
 // scrape returns the /metrics text.

@@ -96,6 +96,14 @@ func (r *Refusal) JSON() []byte {
 	return append(b, '\n')
 }
 
+// Notification reports whether the refused message is a notification (a
+// request without an id), which JSON-RPC never answers. A refusal of bad
+// parameters knows; an invalid request (-32600) is answered with id null
+// whatever it was.
+func (r *Refusal) Notification() bool {
+	return r.Code != CodeInvalidRequest && r.ID == nil
+}
+
 type errorBody struct {
 	Code    int             `json:"code"`
 	Message string          `json:"message"`
