@@ -278,7 +278,7 @@ func (c *cancelFilter) Write(p []byte) (int, error) {
 	if drop {
 		return len(p), nil
 	}
-	out := c.door.Reply(p)
+	out, _ := c.door.Reply(p)
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	if _, err := c.w.Write(out); err != nil {

@@ -268,8 +268,9 @@ func (s *Server) hostChecked(h http.HandlerFunc) http.Handler {
 // replyWriter passes every message mcp-go writes through the reply edge:
 // a JSON body (one message per Write, from a json.Encoder) or an SSE event
 // ("event: message\ndata: {…}\n\n", one per Write). The status waits for
-// the first Write: under 2026-07-28 an error the edge turned into -32602
-// is sent with 400, as mcp-go sends its own -32602.
+// the first Write: under 2026-07-28 an error whose code the edge put in
+// (a handler's, see jsonrpc.Error) is sent with the status that version
+// gives the code (statusForError), as mcp-go sends its own errors.
 type replyWriter struct {
 	http.ResponseWriter
 	door    *jsonrpc.Conn
@@ -301,14 +302,15 @@ func (rw *replyWriter) Write(p []byte) (int, error) {
 	out := p
 	if rest, ok := bytes.CutPrefix(p, ssePrefix); ok {
 		if msg, ok := bytes.CutSuffix(rest, []byte("\n\n")); ok {
-			if edited := rw.door.Reply(msg); !bytes.Equal(edited, msg) {
+			if edited, _ := rw.door.Reply(msg); !bytes.Equal(edited, msg) {
 				out = append(append(append([]byte(nil), ssePrefix...), edited...), "\n\n"...)
 			}
 		}
 	} else {
-		out = rw.door.Reply(p)
-		if !rw.started && rw.modern && !bytes.Equal(out, p) && bytes.Contains(out, []byte(`"code":-32602`)) {
-			rw.status = http.StatusBadRequest
+		var code int
+		out, code = rw.door.Reply(p)
+		if code != 0 && !rw.started && rw.modern {
+			rw.status = statusForError(code)
 		}
 	}
 	rw.start(rw.status)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -196,6 +197,49 @@ func TestRefusalStatuses(t *testing.T) {
 			assert.NotEmpty(t, got.Error.Message)
 			assert.Equal(t, before, ts.mcpServed.Load(), "refused before mcp-go")
 		})
+	}
+}
+
+// TestHandlerErrorStatuses: a resource handler's error reaches the client
+// with the code the handler gave it (jsonrpc.Error, put in by the reply
+// edge), and under 2026-07-28 with the HTTP status that version gives the
+// code, as mcp-go gives its own errors: 400 for -32602. Under 2025-11-25
+// every JSON-RPC answer is 200.
+func TestHandlerErrorStatuses(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	ts := startServer(t, up, func(c *Config) { c.Stateless = true })
+	hc := httpClient(t)
+	read := func(e era, uri string) (int, string) {
+		meta := ""
+		header := with(bearer(keyAlice), "Mcp-Protocol-Version", e.version)
+		if e.version == modern.version {
+			meta = modernMeta(e.version, false) + ","
+			header = with(header, mcp.HeaderMethod, "resources/read", mcp.HeaderName, uri)
+		}
+		status, _, body := rawPost(t, hc, ts.URL, header,
+			`{"jsonrpc":"2.0","id":6,"method":"resources/read","params":{`+meta+`"uri":"`+uri+`"}}`)
+		return status, body
+	}
+	const (
+		malformed = "telnyx-oauth://clients/a%2Fb"
+		missing   = "telnyx-oauth://clients/5eed0009-0000-4000-8000-00000000dead"
+	)
+	for _, tc := range []struct {
+		e      era
+		uri    string
+		status int
+		code   string
+	}{
+		{modern, malformed, http.StatusBadRequest, `"code":-32602`},
+		{modern, missing, http.StatusBadRequest, `"code":-32602`},
+		{legacy, malformed, http.StatusOK, `"code":-32602`},
+		{legacy, missing, http.StatusOK, `"code":-32002`},
+	} {
+		status, body := read(tc.e, tc.uri)
+		assert.Equal(t, tc.status, status, "%s %s: %s", tc.e.name, tc.uri, body)
+		assert.Contains(t, body, tc.code, "%s %s", tc.e.name, tc.uri)
+		assert.Contains(t, body, `"id":6`, "%s %s", tc.e.name, tc.uri)
 	}
 }
 

@@ -144,19 +144,21 @@ var replyPrefix = []byte(`{"jsonrpc":"2.0","id":`)
 //   - an error's message is clipped to maxErrorMessage bytes and large data
 //     dropped, so that no echoed name makes a reply big;
 //   - a handler error that carries a code (see Error) gets that code in
-//     place of mcp-go's -32603, and loses the mark;
+//     place of mcp-go's -32603, and loses the mark; code reports it (0
+//     when the edge put in no code), for a transport that gives codes
+//     statuses;
 //   - with track set, the id of a request the server sends is noted, so its
 //     answer is let in.
 //
 // A message not shaped as mcp-go writes them passes unchanged.
-func (c *Conn) Reply(p []byte) []byte {
+func (c *Conn) Reply(p []byte) (out []byte, code int) {
 	rest, ok := bytes.CutPrefix(p, replyPrefix)
 	if !ok {
-		return p
+		return p, 0
 	}
 	end := idEnd(rest)
 	if end <= 0 || end >= len(rest) {
-		return p
+		return p, 0
 	}
 	id, after := rest[:end], rest[end:]
 	switch {
@@ -169,14 +171,14 @@ func (c *Conn) Reply(p []byte) []byte {
 			c.outbound[idKey(id)] = true
 			c.mu.Unlock()
 		}
-		return p
+		return p, 0
 	case bytes.HasPrefix(after, []byte(`,"error"`)):
 		return c.replyError(p, c.restore(id))
 	}
 	if written := c.restore(id); written != nil {
-		return splice(p, len(replyPrefix), len(replyPrefix)+end, string(written))
+		return splice(p, len(replyPrefix), len(replyPrefix)+end, string(written)), 0
 	}
-	return p
+	return p, 0
 }
 
 // restore returns the id the client wrote for a private id, nil for any
@@ -220,20 +222,24 @@ const maxErrorMessage = 1024
 // maxErrorData bounds the data of an error reply; larger data is dropped.
 const maxErrorData = 1024
 
-func (c *Conn) replyError(p []byte, written []byte) []byte {
+// replyError is Reply for an error; written is the id the client wrote
+// for a private id, nil for any other. code is the code it put in place
+// of mcp-go's, 0 for none.
+func (c *Conn) replyError(p []byte, written []byte) (out []byte, code int) {
 	var msg struct {
 		ID    json.RawMessage `json:"id"`
 		Error errorBody       `json:"error"`
 	}
 	trimmed := bytes.TrimRight(p, "\n")
 	if json.Unmarshal(trimmed, &msg) != nil {
-		return p
+		return p, 0
 	}
 	if written != nil {
 		msg.ID = written
 	}
-	if code, text, ok := unmark(msg.Error.Message); ok && msg.Error.Code == CodeInternal {
-		msg.Error.Code, msg.Error.Message = code, text
+	if marked, text, ok := unmark(msg.Error.Message); ok && msg.Error.Code == CodeInternal {
+		msg.Error.Code, msg.Error.Message = marked, text
+		code = marked
 	}
 	msg.Error.Message = safetext.ClipBytes(msg.Error.Message, maxErrorMessage)
 	if len(msg.Error.Data) > maxErrorData {
@@ -245,12 +251,12 @@ func (c *Conn) replyError(p []byte, written []byte) []byte {
 		Error   errorBody       `json:"error"`
 	}{"2.0", msg.ID, msg.Error})
 	if err != nil {
-		return p
+		return p, 0
 	}
 	if len(trimmed) < len(p) {
 		b = append(b, p[len(trimmed):]...)
 	}
-	return b
+	return b, code
 }
 
 // codeMark starts the message of an Error, so that the reply edge can find
