@@ -38,8 +38,8 @@ type stdinFeed struct {
 	pw   *io.PipeWriter
 	stop chan struct{}
 	once sync.Once
-	// admit, when set, sees each line before mcp-go does and returns what
-	// mcp-go gets instead: the line, a rewritten line, or nil for nothing.
+	// admit sees each line before mcp-go does and returns what mcp-go gets
+	// instead: the line, a rewritten line, or nil for nothing.
 	admit func(line []byte) []byte
 }
 
@@ -91,11 +91,7 @@ func (f *stdinFeed) copy(src io.Reader) {
 				return
 			default:
 			}
-			pass := line
-			if f.admit != nil {
-				pass = f.admit(line)
-			}
-			if pass != nil {
+			if pass := f.admit(line); pass != nil {
 				if _, werr := f.pw.Write(pass); werr != nil {
 					return
 				}

@@ -97,8 +97,8 @@ func (c *Conn) Admit(b []byte) (pass []byte, m *Message, refusal *Refusal) {
 			return b, m, nil
 		}
 		c.mu.Lock()
-		solicited := c.outbound[idKey(m.ID)]
-		delete(c.outbound, idKey(m.ID))
+		solicited := c.outbound[string(m.ID)]
+		delete(c.outbound, string(m.ID))
 		c.mu.Unlock()
 		if !solicited {
 			return nil, m, nil
@@ -131,9 +131,6 @@ func splice(b []byte, start, end int, with string) []byte {
 func (c *Conn) private(written []byte) string {
 	return c.idPrefix() + string(written) + `"`
 }
-
-// idKey is a map key for an id as written or as mcp-go writes it.
-func idKey(raw []byte) string { return string(bytes.TrimSpace(raw)) }
 
 // replyPrefix is how mcp-go starts every message it writes.
 var replyPrefix = []byte(`{"jsonrpc":"2.0","id":`)
@@ -168,7 +165,7 @@ func (c *Conn) Reply(p []byte) (out []byte, code int) {
 			if c.outbound == nil || len(c.outbound) >= maxPending {
 				c.outbound = map[string]bool{}
 			}
-			c.outbound[idKey(id)] = true
+			c.outbound[string(id)] = true
 			c.mu.Unlock()
 		}
 		return p, 0
