@@ -14,10 +14,12 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
-// maxPending bounds the server's own requests one Conn remembers while
-// they await an answer. A server asks a few questions at a time, not
-// thousands; past the bound the table starts over, and an answer to a
-// forgotten question is dropped as unsolicited.
+// maxPending bounds each table of requests awaiting an answer that one
+// Conn keeps: the server's own, and the client's. A server asks a few
+// questions at a time and a client keeps a few calls open, not thousands;
+// past the bound a table starts over. An answer to a forgotten question
+// of the server's is then dropped as unsolicited, and a cancel of a
+// forgotten request of the client's only cancels its work.
 const maxPending = 4096
 
 // Conn is the front door and the reply edge of one connection (a stdio
@@ -38,6 +40,19 @@ const maxPending = 4096
 // (elicitation/create, ping). With track set (stdio), Reply notes the ids
 // of those requests and Admit drops, silently, a response to anything
 // else: answering it with an error would make two such peers loop.
+//
+// Cancellation: once the client cancels a request, no response for it is
+// to be sent (https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/cancellation).
+// mcp-go v1.2.1's MCPServer cancels the handler's context on
+// notifications/cancelled, but its StdioServer still writes what the
+// handler then returns. With track set, Admit notes the client's requests
+// and which of them it cancelled, and Reply drops the answer to a
+// cancelled one (TestMCPGoWritesCancelledResponses, in the stdio tests,
+// pins mcp-go's part). A cancel of an unknown or answered id changes
+// nothing. Ids are compared as bytes: the door passes ids that mcp-go
+// echoes byte for byte (strings as encoding/json writes them, integers
+// within 2^53, private ids for the rest), and the cancel's requestId is
+// read and replaced alike.
 type Conn struct {
 	track bool
 	scope string
@@ -48,7 +63,8 @@ type Conn struct {
 	prefix     string
 
 	mu       sync.Mutex
-	outbound map[string]bool // ids of the server's requests awaiting an answer
+	outbound map[string]bool // ids of the server's requests awaiting an answer (track)
+	inbound  map[string]bool // ids of the client's requests awaiting one → cancelled (track)
 }
 
 // connKey is this process's secret behind every private id prefix.
@@ -58,10 +74,11 @@ var connKey = sync.OnceValue(func() []byte {
 	return k
 })
 
-// NewConn returns a Conn. track says whether the Conn sees the server's
-// own requests go out, and so can tell a solicited response from an
-// unsolicited one (stdio); over HTTP mcp-go routes responses itself. scope
-// names what the Conn serves (an HTTP session id; "" for stdio).
+// NewConn returns a Conn. track says whether the Conn sees every message
+// of a connection both ways (stdio): it then tells a solicited response
+// from an unsolicited one, and drops the answer to a cancelled request.
+// Over HTTP mcp-go routes responses itself, and a Conn sees one request.
+// scope names what the Conn serves (an HTTP session id; "" for stdio).
 func NewConn(track bool, scope string) *Conn {
 	return &Conn{track: track, scope: scope}
 }
@@ -116,7 +133,38 @@ func (c *Conn) Admit(b []byte) (pass []byte, m *Message, refusal *Refusal) {
 		b = splice(b, m.cancelStart, m.cancelEnd, private)
 		m.CancelID = []byte(private)
 	}
+	if c.track {
+		c.noteInbound(m)
+	}
 	return b, m, nil
+}
+
+// noteInbound notes a request of the client's, by its id as mcp-go will
+// echo it, or a cancel of one awaiting its answer.
+func (c *Conn) noteInbound(m *Message) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case m.ID != nil:
+		if c.inbound == nil || len(c.inbound) >= maxPending {
+			c.inbound = map[string]bool{}
+		}
+		c.inbound[string(m.ID)] = false
+	case m.Method == "notifications/cancelled" && m.CancelID != nil:
+		if _, ok := c.inbound[string(m.CancelID)]; ok {
+			c.inbound[string(m.CancelID)] = true
+		}
+	}
+}
+
+// answered forgets a request of the client's that mcp-go answers now, and
+// reports whether the client cancelled it.
+func (c *Conn) answered(id []byte) (cancelled bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cancelled = c.inbound[string(id)]
+	delete(c.inbound, string(id))
+	return cancelled
 }
 
 func splice(b []byte, start, end int, with string) []byte {
@@ -132,11 +180,15 @@ func (c *Conn) private(written []byte) string {
 	return c.idPrefix() + string(written) + `"`
 }
 
-// replyPrefix is how mcp-go starts every message it writes.
+// replyPrefix is how mcp-go starts every message it writes with an id: it
+// marshals mcp.JSONRPCRequest, mcp.JSONRPCResponse or mcp.JSONRPCError,
+// whose fields come in the order jsonrpc, id, then method, result or
+// error.
 var replyPrefix = []byte(`{"jsonrpc":"2.0","id":`)
 
 // Reply runs the reply edge over one outbound message (one JSON object,
-// optionally newline-terminated) and returns what to send instead:
+// optionally newline-terminated) and returns what to send instead, nil
+// for nothing:
 //   - a private id is restored to the id the client wrote;
 //   - an error's message is clipped to maxErrorMessage bytes and large data
 //     dropped, so that no echoed name makes a reply big;
@@ -145,7 +197,8 @@ var replyPrefix = []byte(`{"jsonrpc":"2.0","id":`)
 //     when the edge put in no code), for a transport that gives codes
 //     statuses;
 //   - with track set, the id of a request the server sends is noted, so its
-//     answer is let in.
+//     answer is let in; and the answer to a request the client cancelled
+//     is dropped (out is nil).
 //
 // A message not shaped as mcp-go writes them passes unchanged.
 func (c *Conn) Reply(p []byte) (out []byte, code int) {
@@ -169,6 +222,10 @@ func (c *Conn) Reply(p []byte) (out []byte, code int) {
 			c.mu.Unlock()
 		}
 		return p, 0
+	case !bytes.HasPrefix(after, []byte(`,"result"`)) && !bytes.HasPrefix(after, []byte(`,"error"`)):
+		return p, 0
+	case c.track && c.answered(id):
+		return nil, 0
 	case bytes.HasPrefix(after, []byte(`,"error"`)):
 		return c.replyError(p, c.restore(id))
 	}

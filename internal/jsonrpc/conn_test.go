@@ -103,6 +103,59 @@ func TestConnDropsUnsolicitedResponses(t *testing.T) {
 	assert.NotNil(t, pass)
 }
 
+// TestConnDropsCancelledAnswers: with track set, the answer mcp-go writes
+// to a request the client cancelled is dropped, once, whatever the id (an
+// integer, a string written with escapes, an id past 2^53 behind its
+// private id) and whether the answer is a result or an error; the answers
+// to other requests, a cancel of an unknown id, and the server's own
+// requests pass. Without track (HTTP) nothing is dropped.
+func TestConnDropsCancelledAnswers(t *testing.T) {
+	t.Parallel()
+	c := NewConn(true, "")
+	admit := func(line string) []byte {
+		t.Helper()
+		pass, _, ref := c.Admit([]byte(line + "\n"))
+		require.Nil(t, ref, line)
+		require.NotNil(t, pass, line)
+		return pass
+	}
+	errorFor := func(pass []byte) []byte {
+		var req struct {
+			ID mcp.RequestId `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal(pass, &req))
+		b, err := json.Marshal(mcp.NewJSONRPCError(req.ID, CodeInternal, "the call was cancelled", nil))
+		require.NoError(t, err)
+		return append(b, '\n')
+	}
+	call := func(id string) []byte {
+		return admit(`{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"x"}}`)
+	}
+	cancel := func(id string) {
+		admit(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":` + id + `}}`)
+	}
+
+	seven, str, big, kept := call(`7`), call(`"c\u0041ll"`), call(`9007199254740993`), call(`8`)
+	cancel(`7`)
+	cancel(`"c\u0041ll"`)
+	cancel(`9007199254740993`)
+	cancel(`"unknown"`)
+
+	server := []byte(`{"jsonrpc":"2.0","id":7,"method":"ping"}` + "\n")
+	assert.Equal(t, server, replied(c, server), "the server's own request passes")
+	for name, answer := range map[string][]byte{"integer id": echo(t, seven), "string id": errorFor(str), "id past 2^53": echo(t, big)} {
+		out, _ := c.Reply(answer)
+		assert.Nil(t, out, "%s: the answer to a cancelled request is dropped", name)
+		assert.NotNil(t, replied(c, answer), "%s: dropped once", name)
+	}
+	assert.Equal(t, `{"jsonrpc":"2.0","id":8,"result":{}}`+"\n", string(replied(c, echo(t, kept))), "another request's answer passes")
+
+	untracked := NewConn(false, "")
+	pass, _, _ := untracked.Admit([]byte(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"x"}}`))
+	_, _, _ = untracked.Admit([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}}`))
+	assert.NotNil(t, replied(untracked, echo(t, pass)), "without track nothing is dropped")
+}
+
 func TestReplyMapsHandlerErrors(t *testing.T) {
 	t.Parallel()
 	c := NewConn(false, "")
