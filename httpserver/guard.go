@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -211,6 +212,11 @@ func (s *Server) keyKnown(w http.ResponseWriter, r *http.Request, c *caller) boo
 		w.Header().Set("Retry-After", strconv.Itoa(limited.secs()))
 		s.unauthorized(w, r, "key_checks_limited", limited.Error(), false)
 	case err != nil:
+		level := slog.LevelWarn
+		if r.Context().Err() != nil {
+			level = slog.LevelDebug // the client stopped waiting
+		}
+		s.log.Log(r.Context(), level, "could not check a caller's Telnyx API key", "error", err, "remote", s.remoteIP(r))
 		w.Header().Set("Retry-After", "5")
 		s.reject(w, r, http.StatusServiceUnavailable, "key_check_unavailable", "could not check your Telnyx API key with Telnyx just now; retry shortly")
 	case verdict != keyAccepted:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -166,7 +167,13 @@ func TestKeyVerdictRemembered(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
 	clock := newFrozenClock()
-	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.Now = clock.Now; c.RateLimit = -1 })
+	logs := &syncBuffer{}
+	ts := startServer(t, up, func(c *Config) {
+		c.Stateless = true
+		c.Now = clock.Now
+		c.RateLimit = -1
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
 	hc := httpClient(t)
 
 	t.Run("accepted key, checked once", func(t *testing.T) {
@@ -212,12 +219,15 @@ func TestKeyVerdictRemembered(t *testing.T) {
 
 	t.Run("Telnyx cannot answer", func(t *testing.T) {
 		key := telnyxfake.DefaultAPIKey // a key the fake accepts, not yet checked
-		busy := faultinject.Status(500, `{"errors":[{"code":"10000","title":"busy"}]}`)
+		busy := faultinject.Status(500, `{"errors":[{"code":"10000","title":"busy","detail":"Bearer `+key+` is busy"}]}`)
 		up.Inject(telnyxfake.OpListClients, busy, busy, busy) // the first try and its two retries
 		status, h, body := rawPost(t, hc, ts.URL, bearer(key), initializeBody)
 		assert.Equal(t, http.StatusServiceUnavailable, status, body)
 		assert.NotEmpty(t, h.Get("Retry-After"))
 		assert.Contains(t, body, "could not check your Telnyx API key")
+		// The operator learns why, and not the key.
+		assert.Regexp(t, `level=WARN msg="could not check a caller's Telnyx API key" error=.*500 Internal Server Error.*busy`, logs.String())
+		assert.NotContains(t, logs.String(), key)
 		status, _, body = rawPost(t, hc, ts.URL, bearer(key), initializeBody)
 		assert.Equal(t, http.StatusOK, status, "no verdict was remembered: %s", body)
 	})
