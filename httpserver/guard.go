@@ -120,17 +120,20 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 	// The front door reads the body once, refuses look-alike keys and ids
 	// of the wrong type before mcp-go decodes anything, and tells the
 	// session checks the method and protocol version.
-	var msg *jsonrpc.Message
-	door := jsonrpc.NewConn(false, r.Header.Get(server.HeaderKeySessionID))
+	var (
+		msg  *jsonrpc.Message
+		door *jsonrpc.Conn // the reply edge too: set for a POST, the one request with a body
+	)
+	method, modern := "", mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
 	if body != nil {
+		door = jsonrpc.NewConn(false, r.Header.Get(server.HeaderKeySessionID))
 		pass, m, refusal := door.Admit(body)
 		if refusal != nil {
-			s.refuse(w, r, refusal, mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)))
+			s.refuse(w, r, refusal, modern)
 			return
 		}
 		body, msg = pass, m
 	}
-	method, modern := "", mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
 	if msg != nil {
 		method = msg.Method
 		modern = modern || mcp.IsModernProtocol(msg.ProtocolVersion)
@@ -166,7 +169,8 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if msg != nil {
+	if msg != nil && s.cfg.Stateless {
+		// For the direct path (direct.go), which only a stateless server has.
 		ctx = withAdmitted(ctx, &admitted{msg: msg, body: body})
 	}
 	r = r.WithContext(ctx)
@@ -189,7 +193,7 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	if r.Method == http.MethodPost {
+	if door != nil {
 		rw := &replyWriter{ResponseWriter: w, door: door, modern: modern}
 		defer rw.finish()
 		w = rw
