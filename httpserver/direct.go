@@ -70,14 +70,14 @@ func newDirectCalls(srv *server.MCPServer, h *server.StreamableHTTPServer, selec
 	return d
 }
 
-// takes reports whether the direct path serves r, whose body the front
-// door read as msg: a tools/call request of protocol version 2026-07-28
-// or later, stated alike in the Mcp-Protocol-Version header and in _meta,
-// that this server serves, with Mcp-Method and Mcp-Name matching the body
-// and no Last-Event-ID.
+// takes reports whether the direct path serves r, a POST whose body the
+// front door read as msg: a tools/call request of protocol version
+// 2026-07-28 or later, stated alike in the Mcp-Protocol-Version header and
+// in _meta, that this server serves, with Mcp-Method and Mcp-Name
+// matching the body (as mcp.ValidateStandardHeaders checks them, the name
+// plain or Base64-wrapped) and no Last-Event-ID.
 func (d *directCalls) takes(r *http.Request, msg *jsonrpc.Message) bool {
-	if r.Method != http.MethodPost || msg == nil || msg.Response || msg.ID == nil ||
-		msg.Method != string(mcp.MethodToolsCall) || d.headerArg[msg.ToolName] {
+	if msg.ID == nil || msg.Method != string(mcp.MethodToolsCall) || msg.ToolName == "" || d.headerArg[msg.ToolName] {
 		return false
 	}
 	version := r.Header.Get(mcp.HeaderProtocolVersion)
@@ -85,10 +85,12 @@ func (d *directCalls) takes(r *http.Request, msg *jsonrpc.Message) bool {
 		!d.http.SupportsProtocolVersion(version) || r.Header.Get(mcp.HeaderLastEventID) != "" {
 		return false
 	}
-	params, err := json.Marshal(struct {
-		Name string `json:"name"`
-	}{msg.ToolName})
-	return err == nil && mcp.ValidateStandardHeaders(r.Header.Get, version, mcp.MethodToolsCall, params) == nil
+	if !mcp.RequiresStandardHeaders(version) {
+		return true
+	}
+	header := r.Header.Get(mcp.HeaderName)
+	name, ok := mcp.DecodeHeaderValue(header)
+	return r.Header.Get(mcp.HeaderMethod) == string(mcp.MethodToolsCall) && header != "" && ok && name == msg.ToolName
 }
 
 // serve answers a request takes accepted, as handlePost answers a
@@ -127,14 +129,8 @@ func encodeToolResponse(response mcp.JSONRPCMessage) (b []byte, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	var res *mcp.CallToolResult
-	switch v := r.Result.(type) {
-	case *mcp.CallToolResult: // as MCPServer.HandleMessage returns it
-		res = v
-	case mcp.CallToolResult:
-		res = &v
-	}
-	if res == nil {
+	res, ok := r.Result.(*mcp.CallToolResult) // as MCPServer.HandleMessage returns it
+	if !ok || res == nil {
 		return nil, false
 	}
 	version, err1 := json.Marshal(r.JSONRPC)

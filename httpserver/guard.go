@@ -2,9 +2,9 @@ package httpserver
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -21,11 +21,15 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/tools"
 )
 
-// Everything in this file runs before mcp-go sees a request, in this
-// order: Host, Origin, credentials in the query, authentication, method,
-// Content-Type, body size, then the session checks. Nothing creates state
-// (a session, a rate-limit entry) before authentication succeeds, and no
-// body is read before it either.
+// The guard (serveMCP) runs before mcp-go sees a request, in this order:
+// Host, Origin, credentials in the query, authentication, method,
+// Content-Type, announced body size, in key mode the check of the key with
+// Telnyx, reading the body, the front door (jsonrpc.Conn.Admit), then the
+// session checks. Nothing creates state (a session, a rate-limit entry)
+// before authentication succeeds, and no body is read before it either.
+// While mcp-go answers, replyWriter passes what it writes through the
+// reply edge (jsonrpc.Conn.Reply), and discard swallows its answer to a
+// client's response.
 
 // corsAllowHeaders are the request headers a browser client may send.
 const corsAllowHeaders = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID"
@@ -72,9 +76,6 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		s.unauthorized(w, r, "unauthorized", "a valid bearer credential is required (Authorization: Bearer …)", !errors.Is(err, errNoCredential))
 		return
 	}
-	if s.keys != nil && !s.keyKnown(w, r, c) {
-		return
-	}
 	switch r.Method {
 	case http.MethodPost, http.MethodGet, http.MethodDelete:
 	default:
@@ -82,8 +83,6 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, http.StatusMethodNotAllowed, "method", "method not allowed")
 		return
 	}
-
-	var body []byte
 	if r.Method == http.MethodPost {
 		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 			s.reject(w, r, http.StatusUnsupportedMediaType, "content_type", "Content-Type must be application/json")
@@ -93,6 +92,16 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 			s.reject(w, r, http.StatusRequestEntityTooLarge, "body_too_large", "request body too large")
 			return
 		}
+	}
+	// The key check asks Telnyx about a key it does not know yet: last of
+	// the checks, so that a request refused for what it says itself costs
+	// neither a round trip nor one of its address's checks.
+	if s.keys != nil && !s.keyKnown(w, r, c) {
+		return
+	}
+
+	var body []byte
+	if r.Method == http.MethodPost {
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 		if err == nil {
 			_ = rc.SetReadDeadline(time.Time{}) // net/http also lifts it at EOF
@@ -111,17 +120,20 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 	// The front door reads the body once, refuses look-alike keys and ids
 	// of the wrong type before mcp-go decodes anything, and tells the
 	// session checks the method and protocol version.
-	var msg *jsonrpc.Message
-	door := jsonrpc.NewConn(false, r.Header.Get(server.HeaderKeySessionID))
+	var (
+		msg  *jsonrpc.Message
+		door *jsonrpc.Conn // the reply edge too: set for a POST, the one request with a body
+	)
+	method, modern := "", mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
 	if body != nil {
+		door = jsonrpc.NewConn(false, r.Header.Get(server.HeaderKeySessionID))
 		pass, m, refusal := door.Admit(body)
 		if refusal != nil {
-			s.refuse(w, r, refusal, mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)))
+			s.refuse(w, r, refusal, modern)
 			return
 		}
 		body, msg = pass, m
 	}
-	method, modern := "", mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
 	if msg != nil {
 		method = msg.Method
 		modern = modern || mcp.IsModernProtocol(msg.ProtocolVersion)
@@ -157,7 +169,8 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if msg != nil {
+	if msg != nil && s.cfg.Stateless {
+		// For the direct path (direct.go), which only a stateless server has.
 		ctx = withAdmitted(ctx, &admitted{msg: msg, body: body})
 	}
 	r = r.WithContext(ctx)
@@ -180,7 +193,7 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	if r.Method == http.MethodPost {
+	if door != nil {
 		rw := &replyWriter{ResponseWriter: w, door: door, modern: modern}
 		defer rw.finish()
 		w = rw
@@ -203,6 +216,11 @@ func (s *Server) keyKnown(w http.ResponseWriter, r *http.Request, c *caller) boo
 		w.Header().Set("Retry-After", strconv.Itoa(limited.secs()))
 		s.unauthorized(w, r, "key_checks_limited", limited.Error(), false)
 	case err != nil:
+		level := slog.LevelWarn
+		if r.Context().Err() != nil {
+			level = slog.LevelDebug // the client stopped waiting
+		}
+		s.log.Log(r.Context(), level, "could not check a caller's Telnyx API key", "error", err, "remote", s.remoteIP(r))
 		w.Header().Set("Retry-After", "5")
 		s.reject(w, r, http.StatusServiceUnavailable, "key_check_unavailable", "could not check your Telnyx API key with Telnyx just now; retry shortly")
 	case verdict != keyAccepted:
@@ -213,23 +231,34 @@ func (s *Server) keyKnown(w http.ResponseWriter, r *http.Request, c *caller) boo
 	return false
 }
 
-// refuse answers a message the front door refused: 400 for a request
-// that is not valid (-32600, id null, which the spec allows for refusals);
-// for a valid request with bad parameters (-32602, with its id), 200 under
-// 2025-11-25 and 400 under 2026-07-28, which gives errors HTTP statuses.
+// refuse answers a message the front door refused. A message that is not
+// a valid request (-32600, id null, which the spec allows for refusals)
+// gets 400. A valid request with bad parameters (-32602, with its id) gets
+// 200 under 2025-11-25 and 400 under 2026-07-28, which gives errors HTTP
+// statuses. A notification with bad parameters gets 400 under both, with
+// -32602 and id null: JSON-RPC answers no notification, and MCP's
+// Streamable HTTP transport wants an HTTP error status for one the server
+// does not accept, whose body may be a JSON-RPC error without an id
+// (https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#sending-messages-to-the-server).
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, ref *jsonrpc.Refusal, modern bool) {
-	if ref.ID == nil {
+	if ref.Code == jsonrpc.CodeInvalidRequest {
 		s.reject(w, r, http.StatusBadRequest, "invalid_request", ref.Message)
 		return
 	}
 	s.metrics.reject("invalid_params")
+	status := http.StatusOK
+	if modern || ref.Notification() {
+		status = http.StatusBadRequest
+	}
+	writeRefusal(w, status, ref)
+}
+
+// writeRefusal sends ref with status: the one JSON-RPC error envelope of
+// every refusal the guard writes itself.
+func writeRefusal(w http.ResponseWriter, status int, ref *jsonrpc.Refusal) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
-	status := http.StatusOK
-	if modern {
-		status = http.StatusBadRequest
-	}
 	w.WriteHeader(status)
 	_, _ = w.Write(ref.JSON())
 }
@@ -249,8 +278,9 @@ func (s *Server) hostChecked(h http.HandlerFunc) http.Handler {
 // replyWriter passes every message mcp-go writes through the reply edge:
 // a JSON body (one message per Write, from a json.Encoder) or an SSE event
 // ("event: message\ndata: {…}\n\n", one per Write). The status waits for
-// the first Write: under 2026-07-28 an error the edge turned into -32602
-// is sent with 400, as mcp-go sends its own -32602.
+// the first Write: under 2026-07-28 an error whose code the edge put in
+// (a handler's, see jsonrpc.Error) is sent with the status that version
+// gives the code (statusForError), as mcp-go sends its own errors.
 type replyWriter struct {
 	http.ResponseWriter
 	door    *jsonrpc.Conn
@@ -282,14 +312,15 @@ func (rw *replyWriter) Write(p []byte) (int, error) {
 	out := p
 	if rest, ok := bytes.CutPrefix(p, ssePrefix); ok {
 		if msg, ok := bytes.CutSuffix(rest, []byte("\n\n")); ok {
-			if edited := rw.door.Reply(msg); !bytes.Equal(edited, msg) {
+			if edited, _ := rw.door.Reply(msg); !bytes.Equal(edited, msg) {
 				out = append(append(append([]byte(nil), ssePrefix...), edited...), "\n\n"...)
 			}
 		}
 	} else {
-		out = rw.door.Reply(p)
-		if !rw.started && rw.modern && !bytes.Equal(out, p) && bytes.Contains(out, []byte(`"code":-32602`)) {
-			rw.status = http.StatusBadRequest
+		var code int
+		out, code = rw.door.Reply(p)
+		if code != 0 && !rw.started && rw.modern {
+			rw.status = statusForError(code)
 		}
 	}
 	rw.start(rw.status)
@@ -388,16 +419,7 @@ func (s *Server) originAllowed(r *http.Request) (string, bool) {
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int, reason, msg string) {
 	s.metrics.reject(reason)
 	s.log.Debug("request refused", "reason", reason, "status", status, "method", r.Method, "remote", s.remoteIP(r))
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]any{
-		"jsonrpc": "2.0",
-		"id":      nil,
-		"error":   map[string]any{"code": -32600, "message": msg},
-	})
-	_, _ = w.Write(append(b, '\n'))
+	writeRefusal(w, status, &jsonrpc.Refusal{Code: jsonrpc.CodeInvalidRequest, Message: msg})
 }
 
 // unauthorized answers 401 with the Bearer challenge; invalid says a

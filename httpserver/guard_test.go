@@ -3,6 +3,7 @@ package httpserver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -144,6 +146,101 @@ func TestBodyCap(t *testing.T) {
 	small := bytes.Repeat([]byte(" "), 1<<20-len(initializeBody))
 	status, _, _ := rawPost(t, hc, ts.URL, bearer(keyAlice), initializeBody+string(small))
 	assert.Equal(t, http.StatusOK, status)
+}
+
+// TestRefusalStatuses: what the front door refuses gets the HTTP status
+// and JSON-RPC error its kind calls for. A look-alike key is -32600 with
+// id null and 400. A request with a bad tool name is -32602 with its id:
+// 200 under 2025-11-25, 400 under 2026-07-28. The same as a notification
+// is -32602 with id null and 400 under both: no JSON-RPC answer exists for
+// a notification, and MCP wants an HTTP error for a message the server does
+// not accept. None reaches mcp-go.
+func TestRefusalStatuses(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	ts := startServer(t, up, func(c *Config) { c.Stateless = true })
+	hc := httpClient(t)
+	const (
+		lookAlike    = `{"jsonrpc":"2.0","id":3,"method":"tools/list","Method":"tools/call"}`
+		badName      = `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"bad name"}}`
+		notification = `{"jsonrpc":"2.0","method":"tools/call","params":{"name":"bad name"}}`
+	)
+	for _, tc := range []struct {
+		name, body, version string
+		status, code        int
+		id                  string
+	}{
+		{"look-alike key, 2025-11-25", lookAlike, legacy.version, http.StatusBadRequest, -32600, "null"},
+		{"look-alike key, 2026-07-28", lookAlike, modern.version, http.StatusBadRequest, -32600, "null"},
+		{"bad tool name, 2025-11-25", badName, legacy.version, http.StatusOK, -32602, "3"},
+		{"bad tool name, 2026-07-28", badName, modern.version, http.StatusBadRequest, -32602, "3"},
+		{"bad tool name in a notification, 2025-11-25", notification, legacy.version, http.StatusBadRequest, -32602, "null"},
+		{"bad tool name in a notification, 2026-07-28", notification, modern.version, http.StatusBadRequest, -32602, "null"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := ts.mcpServed.Load()
+			status, h, body := rawPost(t, hc, ts.URL, with(bearer(keyAlice), "Mcp-Protocol-Version", tc.version), tc.body)
+			assert.Equal(t, tc.status, status, body)
+			assert.Equal(t, "application/json", h.Get("Content-Type"))
+			var got struct {
+				JSONRPC string          `json:"jsonrpc"`
+				ID      json.RawMessage `json:"id"`
+				Error   struct {
+					Code    int    `json:"code"`
+					Message string `json:"message"`
+				} `json:"error"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(body), &got), body)
+			assert.Equal(t, "2.0", got.JSONRPC)
+			assert.Equal(t, tc.id, string(got.ID))
+			assert.Equal(t, tc.code, got.Error.Code, body)
+			assert.NotEmpty(t, got.Error.Message)
+			assert.Equal(t, before, ts.mcpServed.Load(), "refused before mcp-go")
+		})
+	}
+}
+
+// TestHandlerErrorStatuses: a resource handler's error reaches the client
+// with the code the handler gave it (jsonrpc.Error, put in by the reply
+// edge), and under 2026-07-28 with the HTTP status that version gives the
+// code, as mcp-go gives its own errors: 400 for -32602. Under 2025-11-25
+// every JSON-RPC answer is 200.
+func TestHandlerErrorStatuses(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	ts := startServer(t, up, func(c *Config) { c.Stateless = true })
+	hc := httpClient(t)
+	read := func(e era, uri string) (int, string) {
+		meta := ""
+		header := with(bearer(keyAlice), "Mcp-Protocol-Version", e.version)
+		if e.version == modern.version {
+			meta = modernMeta(e.version, false) + ","
+			header = with(header, mcp.HeaderMethod, "resources/read", mcp.HeaderName, uri)
+		}
+		status, _, body := rawPost(t, hc, ts.URL, header,
+			`{"jsonrpc":"2.0","id":6,"method":"resources/read","params":{`+meta+`"uri":"`+uri+`"}}`)
+		return status, body
+	}
+	const (
+		malformed = "telnyx-oauth://clients/a%2Fb"
+		missing   = "telnyx-oauth://clients/5eed0009-0000-4000-8000-00000000dead"
+	)
+	for _, tc := range []struct {
+		e      era
+		uri    string
+		status int
+		code   string
+	}{
+		{modern, malformed, http.StatusBadRequest, `"code":-32602`},
+		{modern, missing, http.StatusBadRequest, `"code":-32602`},
+		{legacy, malformed, http.StatusOK, `"code":-32602`},
+		{legacy, missing, http.StatusOK, `"code":-32002`},
+	} {
+		status, body := read(tc.e, tc.uri)
+		assert.Equal(t, tc.status, status, "%s %s: %s", tc.e.name, tc.uri, body)
+		assert.Contains(t, body, tc.code, "%s %s", tc.e.name, tc.uri)
+		assert.Contains(t, body, `"id":6`, "%s %s", tc.e.name, tc.uri)
+	}
 }
 
 // scrape returns the /metrics text.

@@ -55,16 +55,6 @@ func (e *keyChecksLimitedError) Error() string {
 
 func (e *keyChecksLimitedError) secs() int { return max(1, int(math.Ceil(e.wait.Seconds()))) }
 
-// keyCheckUnavailableError says Telnyx could not give a verdict (it failed,
-// timed out or limited the check); nothing is remembered.
-type keyCheckUnavailableError struct{ err error }
-
-func (e *keyCheckUnavailableError) Error() string {
-	return "could not check the key with Telnyx just now; retry shortly"
-}
-
-func (e *keyCheckUnavailableError) Unwrap() error { return e.err }
-
 type cachedVerdict struct {
 	verdict keyVerdict
 	until   time.Time
@@ -107,7 +97,9 @@ func newKeyChecker(cfg Config, base context.Context) *keyChecker {
 }
 
 // verify returns the verdict on key, asking Telnyx when none is
-// remembered; addr is the remote address that pays for a check.
+// remembered; addr is the remote address that pays for a check. The error
+// is a *keyChecksLimitedError, the context's, or why Telnyx gave no
+// verdict (a telnyxapi error, which names no credential).
 func (k *keyChecker) verify(ctx context.Context, key, addr string) (keyVerdict, error) {
 	sum := sha256.Sum256([]byte(key))
 	k.mu.Lock()
@@ -152,7 +144,9 @@ func (k *keyChecker) run(sum [sha256.Size]byte, key string, p *pendingCheck) {
 		// tool call is still decided by Telnyx with that key.
 		p.verdict = keyAccepted
 	default:
-		p.err = &keyCheckUnavailableError{err: err}
+		// No verdict: Telnyx failed, timed out or limited the check.
+		// Nothing is remembered; the error goes to the log (keyKnown).
+		p.err = err
 	}
 	k.mu.Lock()
 	delete(k.pending, sum)

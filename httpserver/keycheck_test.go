@@ -3,7 +3,10 @@ package httpserver
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -119,6 +122,42 @@ func flattenPairs(h map[string]string) []string {
 	return out
 }
 
+// TestLocalRefusalsCostNoKeyCheck: a request refused for what it says
+// itself (a PUT, a Content-Type other than JSON, an announced body over
+// the cap) gets its refusal before the server asks Telnyx about its key:
+// a key nobody checked yet costs no round trip and none of the address's
+// checks.
+func TestLocalRefusalsCostNoKeyCheck(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, keyAlice)
+	ts := startServer(t, up, func(c *Config) { c.MaxBodyBytes = 4096 })
+	hc := httpClient(t)
+	unknown := bearer("KEYnever-checked-0123456789abcdef")
+
+	send := func(method, contentType, body string) int {
+		req, err := http.NewRequest(method, ts.URL, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", unknown["Authorization"])
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusMethodNotAllowed, send(http.MethodPut, "application/json", initializeBody))
+	assert.Equal(t, http.StatusUnsupportedMediaType, send(http.MethodPost, "text/plain", initializeBody))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, send(http.MethodPost, "application/json", initializeBody+strings.Repeat(" ", 8192)))
+	assert.Empty(t, up.keyChecks(), "no key was checked with Telnyx")
+	assert.Zero(t, ts.mcpServed.Load())
+
+	// The same key in a request the server can serve is checked (and refused).
+	status, _, body := rawPost(t, hc, ts.URL, unknown, initializeBody)
+	assert.Equal(t, http.StatusUnauthorized, status, body)
+	assert.Len(t, up.keyChecks(), 1)
+}
+
 // TestKeyVerdictRemembered: a key Telnyx accepts is checked once, even by
 // 20 requests at the same moment, and then serves 100 tool calls without
 // another check until its verdict expires; a refused key is refused again
@@ -128,7 +167,13 @@ func TestKeyVerdictRemembered(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, keyAlice)
 	clock := newFrozenClock()
-	ts := startServer(t, up, func(c *Config) { c.Stateless = true; c.Now = clock.Now; c.RateLimit = -1 })
+	logs := &syncBuffer{}
+	ts := startServer(t, up, func(c *Config) {
+		c.Stateless = true
+		c.Now = clock.Now
+		c.RateLimit = -1
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
 	hc := httpClient(t)
 
 	t.Run("accepted key, checked once", func(t *testing.T) {
@@ -174,12 +219,15 @@ func TestKeyVerdictRemembered(t *testing.T) {
 
 	t.Run("Telnyx cannot answer", func(t *testing.T) {
 		key := telnyxfake.DefaultAPIKey // a key the fake accepts, not yet checked
-		busy := faultinject.Status(500, `{"errors":[{"code":"10000","title":"busy"}]}`)
+		busy := faultinject.Status(500, `{"errors":[{"code":"10000","title":"busy","detail":"Bearer `+key+` is busy"}]}`)
 		up.Inject(telnyxfake.OpListClients, busy, busy, busy) // the first try and its two retries
 		status, h, body := rawPost(t, hc, ts.URL, bearer(key), initializeBody)
 		assert.Equal(t, http.StatusServiceUnavailable, status, body)
 		assert.NotEmpty(t, h.Get("Retry-After"))
 		assert.Contains(t, body, "could not check your Telnyx API key")
+		// The operator learns why, and not the key.
+		assert.Regexp(t, `level=WARN msg="could not check a caller's Telnyx API key" error=.*500 Internal Server Error.*busy`, logs.String())
+		assert.NotContains(t, logs.String(), key)
 		status, _, body = rawPost(t, hc, ts.URL, bearer(key), initializeBody)
 		assert.Equal(t, http.StatusOK, status, "no verdict was remembered: %s", body)
 	})

@@ -136,7 +136,6 @@ func (s *Server) readMiddleware() (server.ResourceHandlerMiddleware, server.Prom
 	return func(next server.ResourceHandlerFunc) server.ResourceHandlerFunc {
 			return func(ctx context.Context, req mcp.ReadResourceRequest) (out []mcp.ResourceContents, err error) {
 				if lerr := s.limit(ctx, false, func() { out, err = next(ctx, req) }); lerr != nil {
-					s.countLimited(lerr)
 					return nil, lerr
 				}
 				return out, err
@@ -144,14 +143,12 @@ func (s *Server) readMiddleware() (server.ResourceHandlerMiddleware, server.Prom
 		}, func(next server.PromptHandlerFunc) server.PromptHandlerFunc {
 			return func(ctx context.Context, req mcp.GetPromptRequest) (out *mcp.GetPromptResult, err error) {
 				if lerr := s.limit(ctx, false, func() { out, err = next(ctx, req) }); lerr != nil {
-					s.countLimited(lerr)
 					return nil, lerr
 				}
 				return out, err
 			}
 		}, func(ctx context.Context, complete func() (*mcp.Completion, error)) (out *mcp.Completion, err error) {
 			if lerr := s.limit(ctx, false, func() { out, err = complete() }); lerr != nil {
-				s.countLimited(lerr)
 				return nil, lerr
 			}
 			return out, err
@@ -169,19 +166,13 @@ func (e *rateLimitedError) Error() string {
 	return fmt.Sprintf("rate limited: too many requests from this caller; retry after %d s", e.secs)
 }
 
-func (s *Server) countLimited(err error) {
-	var limited *rateLimitedError
-	if errors.As(err, &limited) {
-		s.metrics.reject("rate_limited")
-	}
-}
-
 // limit is the one place the per-caller limits are enforced, for tool
 // calls, resource reads, prompts and completions alike: it takes a token
 // from the caller's buckets (both, for a call that changes something),
 // then runs fn holding one of the caller's concurrency slots. Otherwise it
-// returns a *rateLimitedError, or the context's error if the caller gave
-// up while waiting for a slot; fn has not run.
+// returns a *rateLimitedError, counted here as a rejection, or the
+// context's error if the caller gave up while waiting for a slot; fn has
+// not run.
 func (s *Server) limit(ctx context.Context, mutating bool, fn func()) error {
 	c := callerFrom(ctx)
 	if c == nil { // never: the guard authenticates every request
@@ -189,6 +180,7 @@ func (s *Server) limit(ctx context.Context, mutating bool, fn func()) error {
 	}
 	cs := s.limits.get(c.principal)
 	if wait, which := cs.allow(mutating, s.now()); wait > 0 {
+		s.metrics.reject("rate_limited")
 		return &rateLimitedError{secs: int(math.Ceil(wait.Seconds())), which: which}
 	}
 	select {
@@ -226,7 +218,6 @@ func (s *Server) toolMiddleware(byName map[string]tools.Tool) server.ToolHandler
 			case errors.As(lerr, &limited):
 				res = mcp.NewToolResultError(fmt.Sprintf("rate limited: too many %s from this caller; retry after %d s. Nothing was done.", limited.which, limited.secs))
 				outcome = "rate_limited"
-				s.metrics.reject("rate_limited")
 			case lerr != nil:
 				res, outcome = mcp.NewToolResultError("cancelled while waiting for one of this caller's other calls to finish; nothing was done"), "canceled"
 			default:

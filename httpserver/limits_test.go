@@ -257,6 +257,7 @@ func TestRateLimits(t *testing.T) {
 	assert.Len(t, up.toolRequests(telnyxfake.OpListClients), 5)
 	assert.Contains(t, scrape(t, ts), `telnyx_mcp_tool_calls_total{outcome="rate_limited",tool="list_oauth_clients"} 1`)
 	assert.Contains(t, ts.audit.String(), `"outcome":"rate_limited"`)
+	assert.Contains(t, scrape(t, ts), `telnyx_mcp_rejected_requests_total{reason="rate_limited"} 2`, "each refused call counted once")
 }
 
 // TestCallerConcurrency: one caller's calls in progress are capped; the
@@ -535,6 +536,7 @@ func TestResourcesLimited(t *testing.T) {
 	require.Error(t, err, "a fourth read within the minute is over the limit")
 	assert.Contains(t, err.Error(), "rate limited")
 	assert.Len(t, up.RequestsFor(telnyxfake.OpGetJWKS), 3, "the refused read never reached Telnyx")
+	assert.Contains(t, scrape(t, ts), `telnyx_mcp_rejected_requests_total{reason="rate_limited"} 1`)
 }
 
 // TestCompletionsLimited: completion/complete of a client_id lists the
@@ -562,4 +564,5 @@ func TestCompletionsLimited(t *testing.T) {
 	require.Error(t, err, "a third within the minute is over the limit")
 	assert.Contains(t, err.Error(), "rate limited")
 	assert.Equal(t, listed, len(up.toolRequests(telnyxfake.OpListClients)), "the refused completion never reached Telnyx")
+	assert.Contains(t, scrape(t, ts), `telnyx_mcp_rejected_requests_total{reason="rate_limited"} 1`)
 }

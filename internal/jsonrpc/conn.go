@@ -14,10 +14,12 @@ import (
 	"github.com/telnyx-oauth-mcp/telnyx-oauth-mcp/internal/safetext"
 )
 
-// maxPending bounds the server's own requests one Conn remembers while
-// they await an answer. A server asks a few questions at a time, not
-// thousands; past the bound the table starts over, and an answer to a
-// forgotten question is dropped as unsolicited.
+// maxPending bounds each table of requests awaiting an answer that one
+// Conn keeps: the server's own, and the client's. A server asks a few
+// questions at a time and a client keeps a few calls open, not thousands;
+// past the bound a table starts over. An answer to a forgotten question
+// of the server's is then dropped as unsolicited, and a cancel of a
+// forgotten request of the client's only cancels its work.
 const maxPending = 4096
 
 // Conn is the front door and the reply edge of one connection (a stdio
@@ -38,6 +40,19 @@ const maxPending = 4096
 // (elicitation/create, ping). With track set (stdio), Reply notes the ids
 // of those requests and Admit drops, silently, a response to anything
 // else: answering it with an error would make two such peers loop.
+//
+// Cancellation: once the client cancels a request, no response for it is
+// to be sent (https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/cancellation).
+// mcp-go v1.2.1's MCPServer cancels the handler's context on
+// notifications/cancelled, but its StdioServer still writes what the
+// handler then returns. With track set, Admit notes the client's requests
+// and which of them it cancelled, and Reply drops the answer to a
+// cancelled one (TestMCPGoWritesCancelledResponses, in the stdio tests,
+// pins mcp-go's part). A cancel of an unknown or answered id changes
+// nothing. Ids are compared as bytes: the door passes ids that mcp-go
+// echoes byte for byte (strings as encoding/json writes them, integers
+// within 2^53, private ids for the rest), and the cancel's requestId is
+// read and replaced alike.
 type Conn struct {
 	track bool
 	scope string
@@ -48,7 +63,8 @@ type Conn struct {
 	prefix     string
 
 	mu       sync.Mutex
-	outbound map[string]bool // ids of the server's requests awaiting an answer
+	outbound map[string]bool // ids of the server's requests awaiting an answer (track)
+	inbound  map[string]bool // ids of the client's requests awaiting one → cancelled (track)
 }
 
 // connKey is this process's secret behind every private id prefix.
@@ -58,10 +74,11 @@ var connKey = sync.OnceValue(func() []byte {
 	return k
 })
 
-// NewConn returns a Conn. track says whether the Conn sees the server's
-// own requests go out, and so can tell a solicited response from an
-// unsolicited one (stdio); over HTTP mcp-go routes responses itself. scope
-// names what the Conn serves (an HTTP session id; "" for stdio).
+// NewConn returns a Conn. track says whether the Conn sees every message
+// of a connection both ways (stdio): it then tells a solicited response
+// from an unsolicited one, and drops the answer to a cancelled request.
+// Over HTTP mcp-go routes responses itself, and a Conn sees one request.
+// scope names what the Conn serves (an HTTP session id; "" for stdio).
 func NewConn(track bool, scope string) *Conn {
 	return &Conn{track: track, scope: scope}
 }
@@ -97,8 +114,8 @@ func (c *Conn) Admit(b []byte) (pass []byte, m *Message, refusal *Refusal) {
 			return b, m, nil
 		}
 		c.mu.Lock()
-		solicited := c.outbound[idKey(m.ID)]
-		delete(c.outbound, idKey(m.ID))
+		solicited := c.outbound[string(m.ID)]
+		delete(c.outbound, string(m.ID))
 		c.mu.Unlock()
 		if !solicited {
 			return nil, m, nil
@@ -116,7 +133,38 @@ func (c *Conn) Admit(b []byte) (pass []byte, m *Message, refusal *Refusal) {
 		b = splice(b, m.cancelStart, m.cancelEnd, private)
 		m.CancelID = []byte(private)
 	}
+	if c.track {
+		c.noteInbound(m)
+	}
 	return b, m, nil
+}
+
+// noteInbound notes a request of the client's, by its id as mcp-go will
+// echo it, or a cancel of one awaiting its answer.
+func (c *Conn) noteInbound(m *Message) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case m.ID != nil:
+		if c.inbound == nil || len(c.inbound) >= maxPending {
+			c.inbound = map[string]bool{}
+		}
+		c.inbound[string(m.ID)] = false
+	case m.Method == "notifications/cancelled" && m.CancelID != nil:
+		if _, ok := c.inbound[string(m.CancelID)]; ok {
+			c.inbound[string(m.CancelID)] = true
+		}
+	}
+}
+
+// answered forgets a request of the client's that mcp-go answers now, and
+// reports whether the client cancelled it.
+func (c *Conn) answered(id []byte) (cancelled bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cancelled = c.inbound[string(id)]
+	delete(c.inbound, string(id))
+	return cancelled
 }
 
 func splice(b []byte, start, end int, with string) []byte {
@@ -132,31 +180,35 @@ func (c *Conn) private(written []byte) string {
 	return c.idPrefix() + string(written) + `"`
 }
 
-// idKey is a map key for an id as written or as mcp-go writes it.
-func idKey(raw []byte) string { return string(bytes.TrimSpace(raw)) }
-
-// replyPrefix is how mcp-go starts every message it writes.
+// replyPrefix is how mcp-go starts every message it writes with an id: it
+// marshals mcp.JSONRPCRequest, mcp.JSONRPCResponse or mcp.JSONRPCError,
+// whose fields come in the order jsonrpc, id, then method, result or
+// error.
 var replyPrefix = []byte(`{"jsonrpc":"2.0","id":`)
 
 // Reply runs the reply edge over one outbound message (one JSON object,
-// optionally newline-terminated) and returns what to send instead:
+// optionally newline-terminated) and returns what to send instead, nil
+// for nothing:
 //   - a private id is restored to the id the client wrote;
 //   - an error's message is clipped to maxErrorMessage bytes and large data
 //     dropped, so that no echoed name makes a reply big;
 //   - a handler error that carries a code (see Error) gets that code in
-//     place of mcp-go's -32603, and loses the mark;
+//     place of mcp-go's -32603, and loses the mark; code reports it (0
+//     when the edge put in no code), for a transport that gives codes
+//     statuses;
 //   - with track set, the id of a request the server sends is noted, so its
-//     answer is let in.
+//     answer is let in; and the answer to a request the client cancelled
+//     is dropped (out is nil).
 //
 // A message not shaped as mcp-go writes them passes unchanged.
-func (c *Conn) Reply(p []byte) []byte {
+func (c *Conn) Reply(p []byte) (out []byte, code int) {
 	rest, ok := bytes.CutPrefix(p, replyPrefix)
 	if !ok {
-		return p
+		return p, 0
 	}
 	end := idEnd(rest)
 	if end <= 0 || end >= len(rest) {
-		return p
+		return p, 0
 	}
 	id, after := rest[:end], rest[end:]
 	switch {
@@ -166,17 +218,21 @@ func (c *Conn) Reply(p []byte) []byte {
 			if c.outbound == nil || len(c.outbound) >= maxPending {
 				c.outbound = map[string]bool{}
 			}
-			c.outbound[idKey(id)] = true
+			c.outbound[string(id)] = true
 			c.mu.Unlock()
 		}
-		return p
+		return p, 0
+	case !bytes.HasPrefix(after, []byte(`,"result"`)) && !bytes.HasPrefix(after, []byte(`,"error"`)):
+		return p, 0
+	case c.track && c.answered(id):
+		return nil, 0
 	case bytes.HasPrefix(after, []byte(`,"error"`)):
 		return c.replyError(p, c.restore(id))
 	}
 	if written := c.restore(id); written != nil {
-		return splice(p, len(replyPrefix), len(replyPrefix)+end, string(written))
+		return splice(p, len(replyPrefix), len(replyPrefix)+end, string(written)), 0
 	}
-	return p
+	return p, 0
 }
 
 // restore returns the id the client wrote for a private id, nil for any
@@ -220,20 +276,24 @@ const maxErrorMessage = 1024
 // maxErrorData bounds the data of an error reply; larger data is dropped.
 const maxErrorData = 1024
 
-func (c *Conn) replyError(p []byte, written []byte) []byte {
+// replyError is Reply for an error; written is the id the client wrote
+// for a private id, nil for any other. code is the code it put in place
+// of mcp-go's, 0 for none.
+func (c *Conn) replyError(p []byte, written []byte) (out []byte, code int) {
 	var msg struct {
 		ID    json.RawMessage `json:"id"`
 		Error errorBody       `json:"error"`
 	}
 	trimmed := bytes.TrimRight(p, "\n")
 	if json.Unmarshal(trimmed, &msg) != nil {
-		return p
+		return p, 0
 	}
 	if written != nil {
 		msg.ID = written
 	}
-	if code, text, ok := unmark(msg.Error.Message); ok && msg.Error.Code == CodeInternal {
-		msg.Error.Code, msg.Error.Message = code, text
+	if marked, text, ok := unmark(msg.Error.Message); ok && msg.Error.Code == CodeInternal {
+		msg.Error.Code, msg.Error.Message = marked, text
+		code = marked
 	}
 	msg.Error.Message = safetext.ClipBytes(msg.Error.Message, maxErrorMessage)
 	if len(msg.Error.Data) > maxErrorData {
@@ -245,12 +305,12 @@ func (c *Conn) replyError(p []byte, written []byte) []byte {
 		Error   errorBody       `json:"error"`
 	}{"2.0", msg.ID, msg.Error})
 	if err != nil {
-		return p
+		return p, 0
 	}
 	if len(trimmed) < len(p) {
 		b = append(b, p[len(trimmed):]...)
 	}
-	return b
+	return b, code
 }
 
 // codeMark starts the message of an Error, so that the reply edge can find

@@ -25,6 +25,12 @@ func echo(t *testing.T, pass []byte) []byte {
 	return append(b, '\n')
 }
 
+// replied is what Reply sends for p.
+func replied(c *Conn, p []byte) []byte {
+	out, _ := c.Reply(p)
+	return out
+}
+
 // TestMCPGoRoundsLargeIDs pins the library behaviour the id substitution
 // works around: mcp-go answers 9007199254740993 as 9007199254740992. If a
 // new mcp-go echoes ids exactly, this fails and the substitution can go.
@@ -41,7 +47,8 @@ func TestConnEchoesIDsByteForByte(t *testing.T) {
 		pass, m, ref := c.Admit([]byte(`{"jsonrpc":"2.0","id":` + id + `,"method":"ping"}` + "\n"))
 		require.Nil(t, ref, id)
 		require.NotNil(t, m)
-		out := c.Reply(echo(t, pass))
+		out, code := c.Reply(echo(t, pass))
+		assert.Zero(t, code)
 		assert.Equal(t, `{"jsonrpc":"2.0","id":`+id+`,"result":{}}`+"\n", string(out), "id %s", id)
 	}
 }
@@ -54,11 +61,11 @@ func TestConnSubstitutionIsPerScope(t *testing.T) {
 	assert.NotEqual(t, string(echo(t, passA)), string(echo(t, passB)), "private ids differ between sessions")
 	// Another session's private id means nothing here: it passes as is.
 	replyA := echo(t, passA)
-	assert.Equal(t, string(replyA), string(b.Reply(replyA)))
-	assert.Contains(t, string(a.Reply(replyA)), `"id":9007199254740993`)
+	assert.Equal(t, string(replyA), string(replied(b, replyA)))
+	assert.Contains(t, string(replied(a, replyA)), `"id":9007199254740993`)
 	// A string id that only looks private is a string id.
 	fake := []byte(`{"jsonrpc":"2.0","id":"jsonrpc-id-0000000000000000-5","result":{}}`)
-	assert.Equal(t, string(fake), string(a.Reply(fake)))
+	assert.Equal(t, string(fake), string(replied(a, fake)))
 }
 
 // TestConnCancelOfASubstitutedID: a cancel names the request as mcp-go
@@ -96,6 +103,59 @@ func TestConnDropsUnsolicitedResponses(t *testing.T) {
 	assert.NotNil(t, pass)
 }
 
+// TestConnDropsCancelledAnswers: with track set, the answer mcp-go writes
+// to a request the client cancelled is dropped, once, whatever the id (an
+// integer, a string written with escapes, an id past 2^53 behind its
+// private id) and whether the answer is a result or an error; the answers
+// to other requests, a cancel of an unknown id, and the server's own
+// requests pass. Without track (HTTP) nothing is dropped.
+func TestConnDropsCancelledAnswers(t *testing.T) {
+	t.Parallel()
+	c := NewConn(true, "")
+	admit := func(line string) []byte {
+		t.Helper()
+		pass, _, ref := c.Admit([]byte(line + "\n"))
+		require.Nil(t, ref, line)
+		require.NotNil(t, pass, line)
+		return pass
+	}
+	errorFor := func(pass []byte) []byte {
+		var req struct {
+			ID mcp.RequestId `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal(pass, &req))
+		b, err := json.Marshal(mcp.NewJSONRPCError(req.ID, CodeInternal, "the call was cancelled", nil))
+		require.NoError(t, err)
+		return append(b, '\n')
+	}
+	call := func(id string) []byte {
+		return admit(`{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"x"}}`)
+	}
+	cancel := func(id string) {
+		admit(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":` + id + `}}`)
+	}
+
+	seven, str, big, kept := call(`7`), call(`"c\u0041ll"`), call(`9007199254740993`), call(`8`)
+	cancel(`7`)
+	cancel(`"c\u0041ll"`)
+	cancel(`9007199254740993`)
+	cancel(`"unknown"`)
+
+	server := []byte(`{"jsonrpc":"2.0","id":7,"method":"ping"}` + "\n")
+	assert.Equal(t, server, replied(c, server), "the server's own request passes")
+	for name, answer := range map[string][]byte{"integer id": echo(t, seven), "string id": errorFor(str), "id past 2^53": echo(t, big)} {
+		out, _ := c.Reply(answer)
+		assert.Nil(t, out, "%s: the answer to a cancelled request is dropped", name)
+		assert.NotNil(t, replied(c, answer), "%s: dropped once", name)
+	}
+	assert.Equal(t, `{"jsonrpc":"2.0","id":8,"result":{}}`+"\n", string(replied(c, echo(t, kept))), "another request's answer passes")
+
+	untracked := NewConn(false, "")
+	pass, _, _ := untracked.Admit([]byte(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"x"}}`))
+	_, _, _ = untracked.Admit([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}}`))
+	assert.NotNil(t, replied(untracked, echo(t, pass)), "without track nothing is dropped")
+}
+
 func TestReplyMapsHandlerErrors(t *testing.T) {
 	t.Parallel()
 	c := NewConn(false, "")
@@ -118,9 +178,10 @@ func TestReplyMapsHandlerErrors(t *testing.T) {
 				Message string `json:"message"`
 			} `json:"error"`
 		}
-		out := c.Reply(marked(tc.err))
+		out, code := c.Reply(marked(tc.err))
 		require.NoError(t, json.Unmarshal(out, &got), "%s", out)
 		assert.Equal(t, tc.code, got.Error.Code)
+		assert.Equal(t, tc.code, code, "Reply reports the code it put in")
 		assert.Equal(t, 4, got.ID)
 		assert.NotContains(t, got.Error.Message, "\x00", "the mark is gone")
 		assert.True(t, strings.HasSuffix(string(out), "}\n"))
@@ -129,7 +190,9 @@ func TestReplyMapsHandlerErrors(t *testing.T) {
 	// Only mcp-go's -32603 carries a handler's mark: text echoed into
 	// another error cannot pick its code.
 	b, _ := json.Marshal(mcp.NewJSONRPCError(mcp.NewRequestId(int64(4)), mcp.METHOD_NOT_FOUND, InvalidParams("x").Error(), nil))
-	assert.Contains(t, string(c.Reply(b)), `"code":-32601`)
+	out, code := c.Reply(b)
+	assert.Contains(t, string(out), `"code":-32601`)
+	assert.Zero(t, code, "no code put in")
 }
 
 func TestReplyClipsErrors(t *testing.T) {
@@ -137,14 +200,15 @@ func TestReplyClipsErrors(t *testing.T) {
 	c := NewConn(false, "")
 	long := "tool '" + strings.Repeat("a", 1<<20) + "' not found"
 	b, _ := json.Marshal(mcp.NewJSONRPCError(mcp.NewRequestId(int64(4)), mcp.INVALID_PARAMS, long, strings.Repeat("d", 1<<20)))
-	out := c.Reply(b)
+	out, code := c.Reply(b)
+	assert.Zero(t, code, "the code is mcp-go's")
 	assert.Less(t, len(out), 2048, "a 1 MiB echo becomes a small error")
 	assert.Contains(t, string(out), "clipped")
 	assert.Contains(t, string(out), `"code":-32602`)
 	assert.NotContains(t, string(out), `"data"`)
 
 	ok := []byte(`{"jsonrpc":"2.0","id":4,"result":{"big":"` + strings.Repeat("r", 1<<20) + `"}}`)
-	assert.Equal(t, ok, c.Reply(ok), "results pass untouched")
+	assert.Equal(t, ok, replied(c, ok), "results pass untouched")
 }
 
 // TestMCPGoReportsHandlerErrorsAsInternal pins the library behaviour Error
@@ -162,7 +226,7 @@ func TestMCPGoReportsHandlerErrorsAsInternal(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"code":-32603`)
 
-	mapped := NewConn(false, "").Reply(b)
+	mapped := replied(NewConn(false, ""), b)
 	assert.Contains(t, string(mapped), `"code":-32602`)
 	assert.Contains(t, string(mapped), `"message":"uri: fix it"`)
 }

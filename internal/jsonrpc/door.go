@@ -1,7 +1,10 @@
 // Package jsonrpc is the server's front door and reply edge: every
 // JSON-RPC message from a client passes Inspect before mcp-go decodes it,
-// over stdio and over HTTP alike, and every message the server sends passes
-// Conn.Reply on its way out.
+// over stdio and over HTTP alike, and every answer mcp-go writes to one
+// passes Conn.Reply on its way out: over stdio all mcp-go writes, over
+// HTTP its answer to a POST. The HTTP GET stream (notifications and the
+// server's own requests) and the refusals the transports write themselves
+// do not pass it.
 //
 // The front door exists because mcp-go decodes the envelope with
 // encoding/json, which matches keys case-insensitively and lets the last of
@@ -94,6 +97,14 @@ func (r *Refusal) JSON() []byte {
 		Error   errorBody       `json:"error"`
 	}{"2.0", id, errorBody{Code: r.Code, Message: r.Message}})
 	return append(b, '\n')
+}
+
+// Notification reports whether the refused message is a notification (a
+// request without an id), which JSON-RPC never answers. A refusal of bad
+// parameters knows; an invalid request (-32600) is answered with id null
+// whatever it was.
+func (r *Refusal) Notification() bool {
+	return r.Code != CodeInvalidRequest && r.ID == nil
 }
 
 type errorBody struct {
@@ -297,8 +308,8 @@ type scan struct {
 	nonStrArg string // first prompt argument whose value is not a string
 }
 
-// path reports whether the value about to be read sits at keys (object
-// keys from the top; arrays never match).
+// at reports whether the value about to be read sits at keys (object keys
+// from the top; arrays never match).
 func (s *scan) at(keys ...string) bool {
 	if len(s.stack) != len(keys) {
 		return false

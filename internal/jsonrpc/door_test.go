@@ -324,7 +324,7 @@ func BenchmarkStatelessRequest(b *testing.B) {
 		if pass, _, _ := c.Admit(msg); pass == nil {
 			b.Fatal("refused")
 		}
-		if out := c.Reply(reply); len(out) != len(reply) {
+		if out, _ := c.Reply(reply); len(out) != len(reply) {
 			b.Fatalf("reply changed: %s", out)
 		}
 	}
